@@ -1,0 +1,14 @@
+//! Leptodo's Axum host: turns configuration into a running server.
+//!
+//! `main.rs` only parses the command line and calls into here, so the integration tests can
+//! start the very same application on a random port.
+
+pub mod config;
+pub mod routes;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Cli, Command, Settings};
+pub use startup::Application;

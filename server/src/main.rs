@@ -1,0 +1,54 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use leptodo_server::{Application, Cli, Command, shutdown, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // `.env` fills in what the environment does not set; a missing file is fine.
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init();
+    if let Err(err) = &dotenv
+        && !err.not_found()
+    {
+        tracing::error!(error = %err, "cannot read .env");
+        return ExitCode::FAILURE;
+    }
+
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            let db = leptodo::Database::connect(
+                &settings.database_url,
+                settings.database_max_connections,
+            )
+            .await?;
+            db.migrate().await?;
+            tracing::info!(backend = db.backend().name(), "migrations applied");
+            db.close().await;
+            Ok(())
+        }
+        Command::Serve => {
+            let app = Application::build(&settings).await?;
+            tracing::info!(
+                backend = app.database().backend().name(),
+                "Leptodo listening on http://{}",
+                app.local_addr()
+            );
+            app.run_until(shutdown::signal()).await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `GET /healthz`: liveness plus a database round trip, for load balancers and operators.
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use leptodo::Database;
+use serde::Serialize;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz))
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    /// `ok` or `unavailable`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    backend: &'static str,
+    /// `ok` or `unreachable`.
+    database: &'static str,
+}
+
+async fn healthz(State(db): State<Database>) -> (StatusCode, Json<Health>) {
+    let backend = db.backend().name();
+    match db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                backend,
+                database: "ok",
+            }),
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable",
+                    backend,
+                    database: "unreachable",
+                }),
+            )
+        }
+    }
+}

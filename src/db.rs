@@ -1,0 +1,261 @@
+//! The database handle: one type for both backends, chosen at start from `DATABASE_URL`.
+//!
+//! SQLite (`sqlite:` or no URL) is the embedded default; Postgres (`postgres://` or
+//! `postgresql://`) is for several instances sharing one store. Queries are written once in SQL
+//! both engines accept (`$1` placeholders, `RETURNING`) and dispatched to the right pool.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a request waits for a pooled connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long SQLite waits on a locked database before giving up on a statement.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `DATABASE_URL` selects.
+    pub fn from_url(url: &str) -> Result<Self, DatabaseError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(DatabaseError::UnsupportedUrl),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("DATABASE_URL must start with sqlite:, postgres:// or postgresql://")]
+    UnsupportedUrl,
+    #[error("invalid DATABASE_URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Query(#[source] sqlx::Error),
+}
+
+impl DatabaseError {
+    /// Errors that mean "the database cannot be reached right now" (a 503), as opposed to a
+    /// statement that failed (a 500).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+impl From<sqlx::Error> for DatabaseError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(err),
+            other => Self::Query(other),
+        }
+    }
+}
+
+/// A pooled connection to the configured backend. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Database {
+    /// Opens a pool for `url`. SQLite files (and their folder) are created when missing; a
+    /// Postgres pool connects lazily, so the server can start while Postgres is still down.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(DatabaseError::InvalidUrl)?
+                    .create_if_missing(true)
+                    .foreign_keys(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a committed write survives power loss, not only a process crash.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let file = options.get_filename();
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                if !in_memory {
+                    create_parent_dir(file)?;
+                }
+                // Every connection to an in-memory database is a separate database: keep one.
+                let max = if in_memory { 1 } else { max_connections.max(1) };
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(DatabaseError::InvalidUrl)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(options);
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the pending migrations for this backend; already-applied ones are skipped.
+    pub async fn migrate(&self) -> Result<(), DatabaseError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), DatabaseError> {
+        let result = match self {
+            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+        };
+        result.map_err(|err| match err {
+            // Any failure of `SELECT 1` means the database is not usable right now.
+            sqlx::Error::Database(_) => DatabaseError::Unavailable(err),
+            other => other.into(),
+        })
+    }
+
+    /// Closes every pooled connection; later queries fail as unavailable. Used on shutdown.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn create_parent_dir(file: &Path) -> Result<(), DatabaseError> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| DatabaseError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("sqlite::memory:").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db?sslmode=require").unwrap(),
+            Backend::Postgres
+        );
+        assert!(matches!(
+            Backend::from_url("mysql://u@h/db"),
+            Err(DatabaseError::UnsupportedUrl)
+        ));
+        assert!(Backend::from_url("data/x.db").is_err());
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_and_folder_are_created_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/deeper/leptodo.db");
+        let url = format!("sqlite://{}", file.display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        // Running them again is a no-op, not an error.
+        db.migrate().await.unwrap();
+        db.ping().await.unwrap();
+        assert!(file.exists());
+
+        let Database::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' \
+             AND name NOT LIKE 'sqlite%' ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let names: Vec<_> = tables.into_iter().map(|(n,)| n).collect();
+        assert_eq!(names, ["credentials", "sessions", "tasks", "users"]);
+
+        let journal: (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(journal.0, "wal");
+        let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(fk.0, 1);
+    }
+
+    #[tokio::test]
+    async fn a_closed_pool_reports_unavailable() {
+        let db = Database::connect("sqlite::memory:", 1).await.unwrap();
+        db.ping().await.unwrap();
+        db.close().await;
+        let err = db.ping().await.unwrap_err();
+        assert!(err.is_unavailable(), "{err:?}");
+    }
+}
