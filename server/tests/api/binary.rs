@@ -82,15 +82,17 @@ fn env_file_supplies_settings() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = leptodo(dir.path())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        leptodo(dir.path())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
 
     // Wait for the "listening on" line, which is logged once the socket is bound.
-    let stderr = child.stderr.take().unwrap();
+    let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -102,7 +104,8 @@ fn sigterm_stops_the_server_cleanly() {
             .recv_timeout(Duration::from_secs(30))
             .expect("the server should log that it is listening");
         if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on http://".len()..].trim().to_string();
+            let rest = &line[at + "listening on http://".len()..];
+            break rest.split_whitespace().next().unwrap_or_default().to_string();
         }
     };
 
@@ -111,12 +114,22 @@ fn sigterm_stops_the_server_cleanly() {
     assert_eq!(health, 200);
 
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = wait_with_timeout(&mut child, Duration::from_secs(15));
+    let exit = wait_with_timeout(&mut child.0, Duration::from_secs(15));
     assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+}
+
+/// Kills the server if the test fails before stopping it, so no process outlives the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
