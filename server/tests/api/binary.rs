@@ -105,7 +105,11 @@ fn sigterm_stops_the_server_cleanly() {
             .expect("the server should log that it is listening");
         if let Some(at) = line.find("listening on http://") {
             let rest = &line[at + "listening on http://".len()..];
-            break rest.split_whitespace().next().unwrap_or_default().to_string();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
         }
     };
 
