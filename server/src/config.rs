@@ -84,11 +84,11 @@ pub struct Settings {
     )]
     pub output_name: String,
 
-    /// `dev` (live-reload hooks, verbose errors) or `prod`.
+    /// `prod`, or `dev` for cargo-leptos's live-reload hooks (`cargo leptos watch` sets it).
     #[arg(
         long = "env",
         env = "LEPTOS_ENV",
-        default_value = "dev",
+        default_value = "prod",
         value_enum,
         ignore_case = true,
         global = true
