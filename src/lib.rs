@@ -6,5 +6,6 @@
 //! bundle.
 
 pub mod db;
+pub mod tokens;
 
 pub use db::{Backend, Database, DatabaseError};
