@@ -14,6 +14,27 @@ use sqlx::{
     },
 };
 
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is written once and
+/// compiled for each backend, so every statement must be SQL that both engines accept (`$1`
+/// placeholders, `RETURNING`) and every row type must decode from both.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite($pool) => $body,
+            $crate::db::Database::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// The current time in UTC, cut to the microsecond precision both backends store, so a value
+/// read back equals the value written.
+pub fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .expect("a truncated nanosecond count is in range")
+}
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 

@@ -5,7 +5,17 @@
 //! storage, validation, ownership, tokens — exists exactly once and never reaches the WASM
 //! bundle.
 
+pub mod auth;
 pub mod db;
+pub mod error;
+pub mod password;
+pub mod random;
+pub mod session_cookie;
+pub mod sessions;
+pub mod throttle;
 pub mod tokens;
+pub mod users;
 
+pub use auth::{Auth, AuthSettings, Identity, SignedIn};
 pub use db::{Backend, Database, DatabaseError};
+pub use error::{Error, FieldError, Result};

@@ -133,6 +133,21 @@ pub struct TokenSettings {
     pub lifetime: Duration,
 }
 
+impl TokenSettings {
+    /// Whether these settings can sign: the secret must be long enough for the algorithm.
+    pub fn check(&self) -> Result<(), TokenConfigError> {
+        let required = self.algorithm.min_secret_bytes();
+        if self.secret.len() < required {
+            return Err(TokenConfigError::SecretTooShort {
+                algorithm: self.algorithm,
+                actual: self.secret.len(),
+                required,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Signs and verifies API tokens with the shared secret. Never prints the secret.
 pub struct TokenKeys {
     algorithm: SharedSecretAlgorithm,
@@ -158,6 +173,7 @@ impl fmt::Debug for TokenKeys {
 
 impl TokenKeys {
     pub fn new(settings: TokenSettings) -> Result<Self, TokenConfigError> {
+        settings.check()?;
         let TokenSettings {
             algorithm,
             secret,
@@ -165,14 +181,6 @@ impl TokenKeys {
             audience,
             lifetime,
         } = settings;
-        let required = algorithm.min_secret_bytes();
-        if secret.len() < required {
-            return Err(TokenConfigError::SecretTooShort {
-                algorithm,
-                actual: secret.len(),
-                required,
-            });
-        }
 
         let mut validation = Validation::new(algorithm.jwt());
         validation.leeway = LEEWAY_SECONDS;

@@ -1,10 +1,12 @@
 //! Configuration: one typed struct, read once at start from flags, the environment and an
 //! optional `.env` file (environment wins over `.env`; flags win over both).
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{convert::Infallible, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use leptodo::{throttle::LimitSetting, tokens::SharedSecretAlgorithm};
 use leptos::config::{Env, LeptosOptions};
+use secrecy::SecretString;
 
 /// Leptodo: a full-stack Rust todo app with accounts.
 ///
@@ -25,6 +27,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print a freshly generated secret for BETTER_AUTH_SECRET and exit.
+    Secret,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -104,6 +108,149 @@ pub struct Settings {
         hide = true
     )]
     pub reload_port: u32,
+
+    /// Folder for files the server keeps besides the database (the development secret).
+    #[arg(long, env = "LEPTODO_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub auth: AuthOptions,
+}
+
+/// Accounts, tokens and the browser session. Names match the Better Auth + FastAPI stack.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Accounts and tokens")]
+pub struct AuthOptions {
+    /// Shared secret that signs API tokens (JWT) and that any peer verifying them must share.
+    /// At least 32/48/64 bytes for HS256/384/512; `leptodo-server secret` prints one.
+    #[arg(long, env = "BETTER_AUTH_SECRET", value_parser = secret, hide_env_values = true, global = true)]
+    pub secret: Option<SecretString>,
+
+    /// The FastAPI side's name for the same secret; if both are set they must be equal.
+    #[arg(long, env = "JWT_SECRET_KEY", value_parser = secret, hide_env_values = true, global = true)]
+    pub jwt_secret_key: Option<SecretString>,
+
+    /// Token signing algorithm: HS256, HS384 or HS512.
+    #[arg(long, env = "JWT_ALGORITHM", default_value = "HS256", global = true)]
+    pub jwt_algorithm: SharedSecretAlgorithm,
+
+    /// `iss` put on issued tokens and required on incoming ones.
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// `aud` put on issued tokens and required on incoming ones.
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// Lifetime of issued API tokens: seconds, or a number with s, m, h or d (e.g. 7d, 12h).
+    #[arg(long, env = "JWT_EXPIRES_IN", default_value = "7d", value_parser = duration, global = true)]
+    pub jwt_expires_in: Duration,
+
+    /// The app's public URL, e.g. https://todo.example.com. Its origin is trusted for
+    /// cookie-authenticated requests and CORS; https makes the session cookie Secure.
+    #[arg(long, env = "BETTER_AUTH_URL", value_parser = origin, global = true)]
+    pub base_url: Option<String>,
+
+    /// More origins allowed to call the API with cookies or from browsers (comma-separated).
+    #[arg(long, env = "BETTER_AUTH_TRUSTED_ORIGINS", value_delimiter = ',', value_parser = origin, global = true)]
+    pub trusted_origins: Vec<String>,
+
+    /// Sign-in attempts and sign-ups allowed per client IP: COUNT/PERIOD (10/60s, 5/15m) or off.
+    #[arg(
+        long,
+        env = "AUTH_RATE_LIMIT_IP",
+        default_value = "10/60s",
+        global = true
+    )]
+    pub rate_limit_ip: LimitSetting,
+
+    /// Sign-in attempts allowed per account email: COUNT/PERIOD or off.
+    #[arg(
+        long,
+        env = "AUTH_RATE_LIMIT_ACCOUNT",
+        default_value = "5/5m",
+        global = true
+    )]
+    pub rate_limit_account: LimitSetting,
+
+    /// Take the client IP from the last X-Forwarded-For entry (only behind a proxy that sets it).
+    #[arg(
+        long,
+        env = "TRUST_PROXY_HEADERS",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_proxy_headers: bool,
+
+    /// Password hashes computed at once (each takes ~19 MiB and a core); 0 = number of cores.
+    #[arg(
+        long,
+        env = "PASSWORD_HASH_CONCURRENCY",
+        default_value_t = 0,
+        global = true
+    )]
+    pub password_hash_concurrency: usize,
+}
+
+impl AuthOptions {
+    /// Whether the session cookie must be `Secure` (the app is served over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    pub fn hash_concurrency(&self) -> usize {
+        match self.password_hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+fn secret(value: &str) -> Result<SecretString, Infallible> {
+    Ok(SecretString::from(value.to_string()))
+}
+
+/// `7d`, `12h`, `30m`, `90s` or `3600` (seconds).
+pub fn duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let usage =
+        || format!("{value:?} is not a duration: use seconds or a number with s, m, h or d");
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let number: u64 = number.parse().map_err(|_| usage())?;
+    let seconds = match unit.trim() {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        "d" => number * 86_400,
+        _ => return Err(usage()),
+    };
+    if seconds == 0 {
+        return Err("the duration must be longer than 0".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, lower-cased and without a trailing path.
+pub fn origin(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let lower = value.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .map(|r| ("https", r))
+        .or_else(|| lower.strip_prefix("http://").map(|r| ("http", r)));
+    let Some((scheme, rest)) = rest else {
+        return Err(format!("{value:?} is not an http:// or https:// URL"));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err(format!("{value:?} has no host"));
+    }
+    Ok(format!("{scheme}://{host}"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,6 +311,36 @@ mod tests {
         assert_eq!(cli.settings.database_url, "sqlite::memory:");
         assert_eq!(cli.settings.mode, Mode::Prod);
         assert_eq!(cli.settings.leptos_options().env, Env::PROD);
+    }
+
+    #[test]
+    fn durations_and_origins_parse() {
+        assert_eq!(duration("7d").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(duration("3600").unwrap(), Duration::from_secs(3600));
+        assert_eq!(duration("15m").unwrap(), Duration::from_secs(900));
+        assert!(duration("0").is_err());
+        assert!(duration("7 weeks").is_err());
+        assert_eq!(
+            origin("https://Todo.Example.com/app?x=1").unwrap(),
+            "https://todo.example.com"
+        );
+        assert_eq!(
+            origin("http://localhost:3000/").unwrap(),
+            "http://localhost:3000"
+        );
+        assert!(origin("todo.example.com").is_err());
+        assert!(origin("https://").is_err());
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let cli = Cli::try_parse_from([
+            "leptodo-server",
+            "--secret",
+            "a-very-long-secret-value-that-must-not-leak-0123456789",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("must-not-leak"));
     }
 
     #[test]

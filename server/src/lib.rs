@@ -4,7 +4,11 @@
 //! start the very same application on a random port.
 
 pub mod config;
+pub mod error;
+pub mod extract;
 pub mod routes;
+pub mod secrets;
+pub mod security;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

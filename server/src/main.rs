@@ -28,6 +28,10 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Secret => {
+            println!("{}", leptodo::random::generate_secret());
+            Ok(())
+        }
         Command::Migrate => {
             let db = leptodo::Database::connect(
                 &settings.database_url,

@@ -2,16 +2,25 @@
 
 use std::{future::Future, net::SocketAddr};
 
+use std::time::Duration;
+
 use anyhow::Context;
 use app::{App, shell};
-use axum::Router;
-use leptodo::Database;
+use axum::{Router, extract::DefaultBodyLimit};
+use leptodo::{
+    Auth, AuthSettings, Database, session_cookie::SessionCookie, sessions::SessionPolicy,
+    throttle::ThrottleSettings, tokens::TokenSettings,
+};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::{config::Settings, routes, state::AppState};
+use crate::{config::Settings, error::MAX_BODY_BYTES, routes, secrets, security, state::AppState};
+
+/// How often expired sessions are swept from the database.
+const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// A server bound to its port and ready to run.
 pub struct Application {
@@ -24,15 +33,26 @@ impl Application {
     /// Opens (and creates, for SQLite) the configured database, applies pending migrations and
     /// binds the listening socket. Port 0 picks a free port: see [`Application::local_addr`].
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Settings first: a bad secret should not wait for (or touch) the database.
+        let auth_settings = auth_settings(settings)?;
         let db = Database::connect(&settings.database_url, settings.database_max_connections)
             .await
             .context("cannot open the database")?;
         db.migrate().await.context("cannot migrate the database")?;
-        Self::with_database(settings, db).await
+        Self::assemble(settings, db, auth_settings).await
     }
 
     /// Like [`Application::build`], with a database the caller has already opened and migrated.
     pub async fn with_database(settings: &Settings, db: Database) -> anyhow::Result<Self> {
+        let auth_settings = auth_settings(settings)?;
+        Self::assemble(settings, db, auth_settings).await
+    }
+
+    async fn assemble(
+        settings: &Settings,
+        db: Database,
+        auth_settings: AuthSettings,
+    ) -> anyhow::Result<Self> {
         let bundle = settings.wasm_bundle_path();
         if !bundle.exists() {
             tracing::warn!(
@@ -41,9 +61,15 @@ impl Application {
                  (build it with `cargo leptos build --release`, or set LEPTOS_SITE_ROOT)"
             );
         }
+        let auth = Auth::new(db.clone(), auth_settings)?;
         let state = AppState {
             leptos_options: settings.leptos_options(),
             db: db.clone(),
+            auth,
+            origins: security::TrustedOrigins::new(
+                settings.auth.base_url.as_deref(),
+                &settings.auth.trusted_origins,
+            ),
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -74,11 +100,56 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        let sweeper = tokio::spawn(sweep_expired_sessions(self.db.clone()));
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        sweeper.abort();
         self.db.close().await;
         served
+    }
+}
+
+/// The account settings, checked: fails with a message an operator can act on (missing, short
+/// or conflicting secret).
+fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
+    let options = &settings.auth;
+    let secret = secrets::resolve(settings)?;
+    let tokens = TokenSettings {
+        algorithm: options.jwt_algorithm,
+        secret: secret.expose_secret().as_bytes().to_vec(),
+        issuer: options.jwt_issuer.clone().filter(|s| !s.is_empty()),
+        audience: options.jwt_audience.clone().filter(|s| !s.is_empty()),
+        lifetime: options.jwt_expires_in,
+    };
+    tokens
+        .check()
+        .context("BETTER_AUTH_SECRET / JWT_SECRET_KEY cannot be used")?;
+    Ok(AuthSettings {
+        tokens,
+        sessions: SessionPolicy::default(),
+        throttle: ThrottleSettings {
+            per_ip: options.rate_limit_ip.0,
+            per_account: options.rate_limit_account.0,
+        },
+        hash_concurrency: options.hash_concurrency(),
+        cookie: SessionCookie {
+            secure: options.secure_cookies(),
+        },
+        trust_proxy_headers: options.trust_proxy_headers,
+    })
+}
+
+/// Deletes expired sessions now and then; a failure is logged and retried next time.
+async fn sweep_expired_sessions(db: Database) {
+    let mut every = tokio::time::interval(SESSION_SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        match leptodo::sessions::delete_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "cannot sweep expired sessions"),
+        }
     }
 }
 
@@ -86,17 +157,28 @@ impl Application {
 /// static site (bundle and public assets) as the fallback.
 pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
-    let db = state.db.clone();
+    let (db, auth) = (state.db.clone(), state.auth.clone());
     let options = state.leptos_options.clone();
+    let origins = state.origins.clone();
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::auth::router())
         .leptos_routes_with_context(
             &state,
             pages,
-            move || provide_context(db.clone()),
+            move || {
+                provide_context(db.clone());
+                provide_context(auth.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            origins.clone(),
+            security::refuse_untrusted_origin,
+        ))
+        .layer(origins.cors())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

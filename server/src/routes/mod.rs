@@ -1,3 +1,2 @@
-//! HTTP routes that are not Leptos pages or server functions.
-
+pub mod auth;
 pub mod health;

@@ -14,7 +14,14 @@ fn leptodo(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(server_binary());
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {
-        if key.starts_with("LEPTOS_") || key.starts_with("DATABASE_") || key == "RUST_LOG" {
+        if key.starts_with("LEPTOS_")
+            || key.starts_with("LEPTODO_")
+            || key.starts_with("DATABASE_")
+            || key.starts_with("BETTER_AUTH_")
+            || key.starts_with("JWT_")
+            || key.starts_with("AUTH_")
+            || key == "RUST_LOG"
+        {
             cmd.env_remove(key);
         }
     }
@@ -79,19 +86,15 @@ fn env_file_supplies_settings() {
     assert!(dir.path().join("from-dotenv.db").exists());
 }
 
-#[test]
-fn sigterm_stops_the_server_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `cmd` (a `serve`) and waits for its "listening on" log line; returns the process
+/// and the address it listens on.
+fn start(mut cmd: Command) -> (KillOnDrop, String) {
     let mut child = KillOnDrop(
-        leptodo(dir.path())
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env("RUST_LOG", "info")
+        cmd.env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
-
-    // Wait for the "listening on" line, which is logged once the socket is bound.
     let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -112,6 +115,16 @@ fn sigterm_stops_the_server_cleanly() {
                 .to_string();
         }
     };
+    (child, listening)
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET);
+    let (mut child, listening) = start(cmd);
 
     // It really serves before we stop it.
     let health = http_status(&format!("http://{listening}/healthz"));
@@ -124,6 +137,117 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(status.success());
     let exit = wait_with_timeout(&mut child.0, Duration::from_secs(15));
     assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+}
+
+/// Runs `serve` with `env` and expects it to refuse to start, saying `expected`.
+fn refuses_to_start(env: &[(&str, &str)], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .envs(env.iter().copied());
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "started with {env:?}");
+    assert!(
+        stderr.contains(expected),
+        "{env:?}: expected {expected:?} in:\n{stderr}"
+    );
+    // It said no before touching the database.
+    assert!(!dir.path().join("data/leptodo.db").exists());
+    for (_, value) in env {
+        if value.len() >= 8 {
+            assert!(
+                !stderr.contains(value),
+                "the secret leaked into the log:\n{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn production_refuses_to_start_without_a_secret() {
+    refuses_to_start(&[], "no token secret: set BETTER_AUTH_SECRET");
+    // An empty value is no secret either.
+    refuses_to_start(&[("BETTER_AUTH_SECRET", "")], "no token secret");
+}
+
+#[test]
+fn a_short_secret_is_refused_for_its_algorithm() {
+    refuses_to_start(
+        &[("BETTER_AUTH_SECRET", "only-twenty-six-characters")],
+        "HS256 needs at least 32",
+    );
+    // 40 bytes is enough for HS256 but not HS384 or HS512.
+    let forty = "0123456789012345678901234567890123456789";
+    refuses_to_start(
+        &[("BETTER_AUTH_SECRET", forty), ("JWT_ALGORITHM", "HS384")],
+        "HS384 needs at least 48",
+    );
+    refuses_to_start(
+        &[("JWT_SECRET_KEY", forty), ("JWT_ALGORITHM", "HS512")],
+        "HS512 needs at least 64",
+    );
+    refuses_to_start(
+        &[("BETTER_AUTH_SECRET", forty), ("JWT_ALGORITHM", "RS256")],
+        "not supported with a shared secret",
+    );
+}
+
+#[test]
+fn mismatched_secret_names_are_refused() {
+    refuses_to_start(
+        &[
+            ("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET),
+            (
+                "JWT_SECRET_KEY",
+                "another-secret-that-is-long-enough-0123456789",
+            ),
+        ],
+        "BETTER_AUTH_SECRET and JWT_SECRET_KEY are both set but differ",
+    );
+}
+
+#[test]
+fn the_secret_subcommand_prints_a_usable_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = leptodo(dir.path()).arg("secret").output().unwrap();
+    assert!(out.status.success());
+    let secret = String::from_utf8(out.stdout).unwrap();
+    let secret = secret.trim();
+    assert!(secret.len() >= 64, "{secret:?}");
+    let again = leptodo(dir.path()).arg("secret").output().unwrap();
+    assert_ne!(String::from_utf8(again.stdout).unwrap().trim(), secret);
+    // Good enough for the strictest algorithm.
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("JWT_SECRET_KEY", secret)
+        .env("JWT_ALGORITHM", "HS512");
+    let (_child, listening) = start(cmd);
+    assert_eq!(http_status(&format!("http://{listening}/healthz")), 200);
+}
+
+#[test]
+fn development_mode_generates_and_keeps_a_private_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data/auth-secret");
+    let run = || {
+        let mut cmd = leptodo(dir.path());
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--env", "dev"]);
+        let (child, listening) = start(cmd);
+        assert_eq!(http_status(&format!("http://{listening}/healthz")), 200);
+        drop(child);
+        std::fs::read_to_string(&file).expect("the secret file exists")
+    };
+    let first = run();
+    assert!(first.trim().len() >= 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the secret file must be owner-only");
+    }
+    // The next start reuses it, so sessions and tokens survive restarts.
+    assert_eq!(run(), first);
 }
 
 /// Kills the server if the test fails before stopping it, so no process outlives the test.

@@ -1,8 +1,16 @@
 use std::path::PathBuf;
 
-use leptodo::Database;
-use leptodo_server::{Application, Settings, config::Mode};
+use leptodo::{Database, throttle::LimitSetting, tokens::SharedSecretAlgorithm};
+use leptodo_server::{
+    Application, Settings,
+    config::{AuthOptions, Mode},
+};
+use serde_json::{Value, json};
 use tempfile::TempDir;
+
+/// The shared secret test servers sign with (64 bytes: enough for HS512 too).
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A running server, its database and the folder both live in (removed on drop).
 pub struct TestApp {
@@ -16,6 +24,73 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs up a user; returns the response (expected 200).
+    pub async fn sign_up(&self, name: &str, email: &str) -> SignedUp {
+        let response = self
+            .post_json(
+                "/api/auth/sign-up/email",
+                &json!({"name": name, "email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "sign-up of {email} failed");
+        let cookie = session_cookie(&response).expect("sign-up sets the session cookie");
+        let body: Value = response.json().await.unwrap();
+        SignedUp {
+            token: body["token"].as_str().unwrap().to_string(),
+            user_id: body["user"]["id"].as_str().unwrap().to_string(),
+            cookie,
+            body,
+        }
+    }
+
+    /// Rows in `table`, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let Database::Sqlite(pool) = &self.db else {
+            panic!("these tests use SQLite")
+        };
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        n
+    }
+}
+
+/// A user created by [`TestApp::sign_up`].
+pub struct SignedUp {
+    pub token: String,
+    pub user_id: String,
+    /// `name=value` of the session cookie, ready for a `Cookie` header.
+    pub cookie: String,
+    pub body: Value,
+}
+
+/// The `Set-Cookie` header for the session cookie, whole.
+pub fn set_cookie_header(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("better-auth.session_token="))
+        .map(str::to_string)
+}
+
+/// `name=value` of the session cookie a response sets (None when it clears it).
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    let header = set_cookie_header(response)?;
+    let pair = header.split(';').next()?.trim().to_string();
+    (!pair.ends_with('=')).then_some(pair)
 }
 
 pub fn test_settings(dir: &TempDir) -> Settings {
@@ -29,12 +104,35 @@ pub fn test_settings(dir: &TempDir) -> Settings {
         output_name: "leptodo".into(),
         mode: Mode::Prod,
         reload_port: 3001,
+        data_dir: dir.path().join("data"),
+        auth: AuthOptions {
+            secret: Some(TEST_SECRET.to_string().into()),
+            jwt_secret_key: None,
+            jwt_algorithm: SharedSecretAlgorithm::HS256,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_expires_in: std::time::Duration::from_secs(7 * 24 * 3600),
+            base_url: None,
+            trusted_origins: vec![],
+            // Most tests sign in far more often than a person would; the throttling tests
+            // set their own limits.
+            rate_limit_ip: LimitSetting(None),
+            rate_limit_account: LimitSetting(None),
+            trust_proxy_headers: false,
+            password_hash_concurrency: 0,
+        },
     }
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server whose settings `customise` has adjusted first.
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let settings = test_settings(&dir);
+    let mut settings = test_settings(&dir);
+    customise(&mut settings);
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.database().clone();

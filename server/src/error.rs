@@ -1,0 +1,100 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every error body has the same shape, readable by both client families of the stack Leptodo
+//! replaces: `detail` (what FastAPI clients read: a string, or for validation errors a list of
+//! `{loc, msg, type}`), `code` and `message` (what Better Auth clients read). Internal details
+//! are logged, never sent.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use leptodo::error::retry_after_secs;
+use serde_json::json;
+
+/// The largest request body accepted (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] leptodo::Error),
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request body must be JSON: send Content-Type: application/json")]
+    NotJson,
+    #[error("the request body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error(
+        "cross-origin request refused: {0} is not a trusted origin \
+         (add it to BETTER_AUTH_TRUSTED_ORIGINS)"
+    )]
+    UntrustedOrigin(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Domain(err) => {
+                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UntrustedOrigin(_) => StatusCode::FORBIDDEN,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Domain(err) => err.code(),
+            Self::MalformedJson(_) => "INVALID_JSON",
+            Self::NotJson => "UNSUPPORTED_MEDIA_TYPE",
+            Self::TooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UntrustedOrigin(_) => "INVALID_ORIGIN",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Domain(err) => err.public_message(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<leptodo::DatabaseError> for ApiError {
+    fn from(err: leptodo::DatabaseError) -> Self {
+        Self::Domain(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let message = self.message();
+        let detail = match &self {
+            Self::Domain(leptodo::Error::Invalid(errors)) => json!(errors),
+            _ => json!(message),
+        };
+        let body = json!({ "detail": detail, "code": self.code(), "message": message });
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::Domain(err) if err.status() == 401 => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Domain(leptodo::Error::RateLimited { retry_after }) => {
+                headers.insert(header::RETRY_AFTER, retry_after_secs(*retry_after).into());
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,150 @@
+//! Extractors: a request turned into checked values before the handler runs.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts},
+};
+use leptodo::{Auth, FieldError, error::LocPart, sessions::ClientInfo};
+use serde::de::DeserializeOwned;
+
+use crate::{error::ApiError, state::AppState};
+
+/// A JSON request body. Unlike `axum::Json`, its errors have our shape: 415 without a JSON
+/// content type, 413 over the size limit, 400 for broken JSON, and 422 with FastAPI-style
+/// `loc`/`msg`/`type` entries for a missing field or a wrong type.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::NotJson);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::MalformedJson(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Deserialises a JSON body, locating the first problem for the error report.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let mut loc: Vec<LocPart> = vec!["body".into()];
+        for segment in err.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => loc.push(LocPart::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => loc.push(key.as_str().into()),
+                serde_path_to_error::Segment::Enum { variant } => loc.push(variant.as_str().into()),
+                serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::MalformedJson(inner.to_string());
+        }
+        // serde's messages end with " at line L column C": useful for syntax, noise here.
+        let text = inner.to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text);
+        let field_error = match text.strip_prefix("missing field `") {
+            Some(rest) => {
+                loc.push(rest.trim_end_matches('`').into());
+                FieldError {
+                    loc,
+                    msg: "Field required".into(),
+                    kind: "missing",
+                    code: "VALIDATION_ERROR",
+                }
+            }
+            None => FieldError {
+                loc,
+                msg: text.to_string(),
+                kind: "type_error",
+                code: "VALIDATION_ERROR",
+            },
+        };
+        ApiError::Domain(leptodo::Error::invalid(field_error))
+    })?;
+    deserializer
+        .end()
+        .map_err(|err| ApiError::MalformedJson(err.to_string()))?;
+    Ok(value)
+}
+
+/// The client's IP and user agent (see [`ClientInfo::from_request`]).
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_info(&state.auth, parts)))
+    }
+}
+
+pub fn client_info(auth: &Auth, parts: &Parts) -> ClientInfo {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr);
+    auth.client_info(&parts.headers, peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        tags: Vec<String>,
+    }
+
+    fn error_json(bytes: &str) -> serde_json::Value {
+        match parse_json::<Body>(bytes.as_bytes()).unwrap_err() {
+            ApiError::Domain(leptodo::Error::Invalid(errors)) => serde_json::json!(errors),
+            other => serde_json::json!(other.to_string()),
+        }
+    }
+
+    #[test]
+    fn errors_are_located_like_fastapi() {
+        assert_eq!(
+            error_json(r#"{"tags": []}"#),
+            serde_json::json!([{"loc": ["body", "title"], "msg": "Field required", "type": "missing"}])
+        );
+        let wrong = error_json(r#"{"title": "x", "tags": ["a", 5]}"#);
+        assert_eq!(wrong[0]["loc"], serde_json::json!(["body", "tags", 1]));
+        assert_eq!(wrong[0]["type"], "type_error");
+        assert!(matches!(
+            parse_json::<Body>(b"{\"title\": "),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(br#"{"title": "x", "tags": []} trailing"#),
+            Err(ApiError::MalformedJson(_))
+        ));
+    }
+}

@@ -1,0 +1,136 @@
+//! `/api/auth/*`: Better Auth's email/password endpoints, with its request and response shapes.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use leptodo::{
+    Auth, Error, SignedIn,
+    users::{SignInInput, SignUpInput, User},
+};
+use serde::Serialize;
+use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::{
+    error::ApiResult,
+    extract::{Client, JsonBody},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/sign-up/email", post(sign_up))
+        .route("/api/auth/sign-in/email", post(sign_in))
+        .route("/api/auth/sign-out", post(sign_out))
+        .route("/api/auth/get-session", get(get_session))
+        .route("/api/auth/token", get(token))
+        // Tokens and session details must not linger in caches.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// The reply to a sign-up or sign-in: the API token (JWT) and the user. The session token
+/// goes only into the HttpOnly cookie.
+#[derive(Serialize)]
+struct TokenAndUser {
+    token: String,
+    user: User,
+}
+
+fn signed_in(auth: &Auth, signed: SignedIn) -> Response {
+    let cookie = auth
+        .session_cookie()
+        .set(&signed.session_token, auth.session_policy().lifetime);
+    (
+        [(header::SET_COOKIE, cookie)],
+        Json(TokenAndUser {
+            token: signed.token,
+            user: signed.user,
+        }),
+    )
+        .into_response()
+}
+
+/// `POST /api/auth/sign-up/email {name, email, password}` → `{token, user}` and a session.
+async fn sign_up(
+    State(auth): State<Auth>,
+    Client(client): Client,
+    JsonBody(input): JsonBody<SignUpInput>,
+) -> ApiResult<Response> {
+    let signed = auth.sign_up(input, &client).await?;
+    Ok(signed_in(&auth, signed))
+}
+
+/// `POST /api/auth/sign-in/email {email, password}` → `{token, user}` and a session.
+async fn sign_in(
+    State(auth): State<Auth>,
+    Client(client): Client,
+    JsonBody(input): JsonBody<SignInInput>,
+) -> ApiResult<Response> {
+    let signed = auth.sign_in(input, &client).await?;
+    Ok(signed_in(&auth, signed))
+}
+
+/// `POST /api/auth/sign-out`: ends the cookie's session everywhere and clears the cookie.
+/// Succeeds without a session too, so it can always be used to reach a signed-out state.
+async fn sign_out(
+    State(auth): State<Auth>,
+    Client(client): Client,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let cookie = auth.session_cookie();
+    if let Some(token) = cookie.read(&headers) {
+        auth.sign_out(&token, &client).await?;
+    }
+    Ok((
+        [(header::SET_COOKIE, cookie.clear())],
+        Json(json!({ "success": true })),
+    )
+        .into_response())
+}
+
+/// `GET /api/auth/get-session` → `{session, user}`, or `null` without a live session. A
+/// session due for its daily slide gets a fresh cookie.
+async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
+    let cookie = auth.session_cookie();
+    let Some(token) = cookie.read(&headers) else {
+        return Ok(Json(serde_json::Value::Null).into_response());
+    };
+    let Some(active) = auth.session(&token).await? else {
+        // A stale cookie: drop it so the browser stops sending it.
+        return Ok((
+            [(header::SET_COOKIE, cookie.clear())],
+            Json(serde_json::Value::Null),
+        )
+            .into_response());
+    };
+    let body = Json(json!({ "session": active.session, "user": active.user }));
+    if active.refreshed {
+        let set = cookie.set(&token, auth.session_policy().lifetime);
+        return Ok(([(header::SET_COOKIE, set)], body).into_response());
+    }
+    Ok(body.into_response())
+}
+
+/// `GET /api/auth/token` → `{token}`: a fresh API token for the cookie's session.
+async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Json<serde_json::Value>> {
+    let session_token = auth
+        .session_cookie()
+        .read(&headers)
+        .ok_or(Error::Unauthenticated(
+            "sign in first: the request has no session cookie",
+        ))?;
+    let active = auth
+        .session(&session_token)
+        .await?
+        .ok_or(Error::Unauthenticated(
+            "the session has ended or expired: sign in again",
+        ))?;
+    Ok(Json(json!({ "token": auth.issue_token(&active.user)? })))
+}

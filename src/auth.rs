@@ -1,0 +1,246 @@
+//! Accounts in use: sign-up, sign-in, sign-out, sessions and API tokens. The REST API
+//! (`/api/auth/*`) and the Leptos server functions both go through [`Auth`], so the rules —
+//! validation, throttling, timing-safe failures, audit events — exist once.
+//!
+//! Audit events are `tracing` events with target `leptodo::audit` and an `event` field; they
+//! never carry passwords or tokens.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use crate::{
+    db::Database,
+    error::{Error, Result},
+    password::{Password, PasswordHasher},
+    session_cookie::SessionCookie,
+    sessions::{self, ActiveSession, ClientInfo, Session, SessionPolicy},
+    throttle::{AuthAction, AuthThrottle, ThrottleSettings, Throttled},
+    tokens::{TokenConfigError, TokenKeys, TokenSettings, bearer_token},
+    users::{self, NewAccount, SignInInput, SignUpInput, User},
+};
+
+const AUDIT: &str = "leptodo::audit";
+
+/// Everything [`Auth`] is configured with.
+pub struct AuthSettings {
+    pub tokens: TokenSettings,
+    pub sessions: SessionPolicy,
+    pub throttle: ThrottleSettings,
+    /// How many password hashes may run at once.
+    pub hash_concurrency: usize,
+    pub cookie: SessionCookie,
+    /// Whether the client IP may be taken from `X-Forwarded-For`.
+    pub trust_proxy_headers: bool,
+}
+
+/// A successful sign-up or sign-in: the user, their new browser session (and its cookie
+/// token), and an API token (JWT).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub session_token: String,
+    pub token: String,
+}
+
+/// The verified caller of an API request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: String,
+    pub email: Option<String>,
+}
+
+impl From<&User> for Identity {
+    fn from(user: &User) -> Self {
+        Self {
+            user_id: user.id.clone(),
+            email: Some(user.email.clone()),
+        }
+    }
+}
+
+/// The account service. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Database,
+    tokens: TokenKeys,
+    hasher: PasswordHasher,
+    throttle: AuthThrottle,
+    sessions: SessionPolicy,
+    cookie: SessionCookie,
+    trust_proxy_headers: bool,
+}
+
+impl Auth {
+    pub fn new(db: Database, settings: AuthSettings) -> Result<Self, AuthSetupError> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                tokens: TokenKeys::new(settings.tokens)?,
+                hasher: PasswordHasher::new(settings.hash_concurrency)
+                    .map_err(|e| AuthSetupError::Hasher(e.to_string()))?,
+                throttle: AuthThrottle::new(settings.throttle),
+                sessions: settings.sessions,
+                cookie: settings.cookie,
+                trust_proxy_headers: settings.trust_proxy_headers,
+            }),
+        })
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.inner.db
+    }
+
+    pub fn session_policy(&self) -> &SessionPolicy {
+        &self.inner.sessions
+    }
+
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.inner.tokens
+    }
+
+    pub fn session_cookie(&self) -> SessionCookie {
+        self.inner.cookie
+    }
+
+    /// Who sent a request (IP and user agent), honouring the proxy setting.
+    pub fn client_info(&self, headers: &http::HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+        ClientInfo::from_request(headers, peer, self.inner.trust_proxy_headers)
+    }
+
+    fn throttle(
+        &self,
+        action: AuthAction,
+        client: &ClientInfo,
+        account: Option<&str>,
+    ) -> Result<()> {
+        self.inner
+            .throttle
+            .check(action, client.ip, account)
+            .map_err(|throttled: Throttled| {
+                tracing::warn!(
+                    target: AUDIT,
+                    event = "throttled",
+                    action = ?action,
+                    scope = throttled.scope(),
+                    ip = ?client.ip,
+                    retry_after_ms = throttled.retry_after().as_millis() as u64,
+                );
+                Error::RateLimited {
+                    retry_after: throttled.retry_after(),
+                }
+            })
+    }
+
+    /// Creates an account and signs it in.
+    pub async fn sign_up(&self, input: SignUpInput, client: &ClientInfo) -> Result<SignedIn> {
+        self.throttle(AuthAction::SignUp, client, None)?;
+        let account = NewAccount::parse(input)?;
+        let hash = self.inner.hasher.hash(&account.password).await?;
+        let user = match users::create(&self.inner.db, &account, &hash).await {
+            Err(Error::EmailTaken) => {
+                tracing::info!(target: AUDIT, event = "sign_up", outcome = "email_taken", ip = ?client.ip);
+                return Err(Error::EmailTaken);
+            }
+            other => other?,
+        };
+        tracing::info!(target: AUDIT, event = "sign_up", outcome = "success", user_id = %user.id, ip = ?client.ip);
+        self.start_session(user, client).await
+    }
+
+    /// Checks an email and password. An unknown email and a wrong password give the same
+    /// error after the same work (a dummy hash is verified), so neither reveals the other.
+    pub async fn sign_in(&self, input: SignInInput, client: &ClientInfo) -> Result<SignedIn> {
+        let email = input.email.trim().to_lowercase();
+        self.throttle(AuthAction::SignIn, client, Some(&email))?;
+        let found = users::find_with_password_hash(&self.inner.db, &email).await?;
+        let (user, hash) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let password = Password::attempt(input.password);
+        let matches = self.inner.hasher.verify(&password, hash).await?;
+        match user {
+            Some(user) if matches => {
+                tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %user.id, ip = ?client.ip);
+                self.start_session(user, client).await
+            }
+            user => {
+                tracing::warn!(
+                    target: AUDIT,
+                    event = "sign_in",
+                    outcome = "failure",
+                    reason = if user.is_some() { "wrong_password" } else { "unknown_email" },
+                    user_id = user.as_ref().map(|u| u.id.as_str()),
+                    ip = ?client.ip,
+                );
+                Err(Error::InvalidCredentials)
+            }
+        }
+    }
+
+    async fn start_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn> {
+        let (session_token, session) =
+            sessions::create(&self.inner.db, &user.id, client, &self.inner.sessions).await?;
+        let token = self.issue_token(&user)?;
+        Ok(SignedIn {
+            user,
+            session,
+            session_token,
+            token,
+        })
+    }
+
+    /// Ends the browser session with this cookie token, at once, on every instance.
+    pub async fn sign_out(&self, session_token: &str, client: &ClientInfo) -> Result<bool> {
+        let ended = sessions::delete(&self.inner.db, session_token).await?;
+        if ended {
+            tracing::info!(target: AUDIT, event = "sign_out", ip = ?client.ip);
+        }
+        Ok(ended)
+    }
+
+    /// The live session behind a cookie token, slid forward when due.
+    pub async fn session(&self, session_token: &str) -> Result<Option<ActiveSession>> {
+        sessions::find_active(&self.inner.db, session_token, &self.inner.sessions).await
+    }
+
+    /// A fresh API token (JWT) for `user`.
+    pub fn issue_token(&self, user: &User) -> Result<String> {
+        self.inner
+            .tokens
+            .issue(&user.id, &user.email)
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// The caller named by an `Authorization: Bearer <jwt>` header value.
+    pub fn authenticate_bearer(&self, authorization: &str) -> Result<Identity> {
+        let token = bearer_token(authorization).ok_or(Error::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+        match self.inner.tokens.verify(token) {
+            Ok(claims) => Ok(Identity {
+                user_id: claims.sub,
+                email: claims.email,
+            }),
+            Err(reason) => {
+                tracing::debug!(%reason, "bearer token refused");
+                Err(Error::Unauthenticated(
+                    "the token is invalid or has expired",
+                ))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    #[error(transparent)]
+    Tokens(#[from] TokenConfigError),
+    #[error("cannot prepare password hashing: {0}")]
+    Hasher(String),
+}

@@ -1,0 +1,210 @@
+//! The domain's one error type. Every variant knows its HTTP status, its machine code
+//! (Better Auth style, e.g. `INVALID_EMAIL_OR_PASSWORD`) and the message a client may see, so
+//! the REST API and the Leptos server functions present an error identically.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::DatabaseError;
+
+/// One part of an error location: a field name or an index, as FastAPI's `loc` has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LocPart {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for LocPart {
+    fn from(key: &str) -> Self {
+        Self::Key(key.to_string())
+    }
+}
+
+/// A problem with one input field, shaped like an item of FastAPI's 422 `detail` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where the problem is, e.g. `["body", "email"]` or `["query", "limit"]`.
+    pub loc: Vec<LocPart>,
+    /// A sentence for people.
+    pub msg: String,
+    /// A stable kind for programs, e.g. `value_error.email`, `missing`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The Better Auth-style code this problem maps to when it is the first one.
+    #[serde(skip)]
+    pub code: &'static str,
+}
+
+impl FieldError {
+    /// A problem with field `name` of the request body.
+    pub fn body(
+        name: &str,
+        kind: &'static str,
+        code: &'static str,
+        msg: impl Into<String>,
+    ) -> Self {
+        Self {
+            loc: vec!["body".into(), name.into()],
+            msg: msg.into(),
+            kind,
+            code,
+        }
+    }
+
+    /// The field name this error is about (the last key of `loc`).
+    pub fn field(&self) -> Option<&str> {
+        self.loc.iter().rev().find_map(|part| match part {
+            LocPart::Key(key) if key != "body" && key != "query" && key != "path" => {
+                Some(key.as_str())
+            }
+            _ => None,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input breaks a rule; nothing was changed.
+    #[error("{}", first_message(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("an account with this email already exists: sign in, or use another email")]
+    EmailTaken,
+    /// Wrong password and unknown email alike: the caller cannot tell which.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// No credentials, or credentials that do not verify.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("too many attempts: try again in {} seconds", retry_after_secs(*.retry_after))]
+    RateLimited { retry_after: Duration },
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// A bug or an unexpected failure. The text is for logs only, never for clients.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn first_message(errors: &[FieldError]) -> &str {
+    errors.first().map_or("invalid input", |e| e.msg.as_str())
+}
+
+/// Whole seconds to wait, never 0 (a `Retry-After: 0` invites an immediate retry).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+impl Error {
+    pub fn invalid(error: FieldError) -> Self {
+        Self::Invalid(vec![error])
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) | Self::EmailTaken => 422,
+            Self::InvalidCredentials | Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::RateLimited { .. } => 429,
+            Self::Unavailable => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(errors) => errors.first().map_or("VALIDATION_ERROR", |e| e.code),
+            Self::EmailTaken => "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+            Self::InvalidCredentials => "INVALID_EMAIL_OR_PASSWORD",
+            Self::Unauthenticated(_) => "UNAUTHORIZED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::RateLimited { .. } => "TOO_MANY_REQUESTS",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// What a client may read: everything but internal details.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
+            Self::Unavailable => "the service is temporarily unavailable; try again shortly".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// True for failures that are ours (5xx), which deserve an error log line.
+    pub fn is_server_error(&self) -> bool {
+        self.status() >= 500
+    }
+}
+
+impl From<DatabaseError> for Error {
+    fn from(err: DatabaseError) -> Self {
+        if err.is_unavailable() {
+            Self::Unavailable
+        } else {
+            Self::Internal(err.to_string())
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        DatabaseError::from(err).into()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(2500)), 3);
+        assert_eq!(retry_after_secs(Duration::from_secs(4)), 4);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_public_message() {
+        let err = Error::Internal("UNIQUE constraint failed: users.email at db.rs:42".into());
+        assert_eq!(err.status(), 500);
+        assert!(!err.public_message().contains("UNIQUE"));
+    }
+
+    #[test]
+    fn validation_errors_take_the_first_field_code() {
+        let err = Error::Invalid(vec![
+            FieldError::body("email", "value_error.email", "INVALID_EMAIL", "bad email"),
+            FieldError::body(
+                "password",
+                "string_too_short",
+                "PASSWORD_TOO_SHORT",
+                "short",
+            ),
+        ]);
+        assert_eq!(err.code(), "INVALID_EMAIL");
+        assert_eq!(err.status(), 422);
+        assert_eq!(err.public_message(), "bad email");
+        let json = serde_json::to_value(match &err {
+            Error::Invalid(e) => e,
+            _ => unreachable!(),
+        })
+        .unwrap();
+        assert_eq!(
+            json[0],
+            serde_json::json!({"loc": ["body", "email"], "msg": "bad email", "type": "value_error.email"})
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Passwords: the length rule and argon2id hashing.
+//!
+//! Hashing is deliberately slow (OWASP's argon2id parameters: 19 MiB, 2 passes, 1 lane), so it
+//! runs on Tokio's blocking threads, never on the async workers, and a semaphore caps how many
+//! hashes run at once: a flood of sign-ins queues instead of eating every core and 19 MiB per
+//! attempt.
+
+use std::sync::Arc;
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString},
+};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, FieldError, Result};
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A password that meets the length rule. Never printed.
+#[derive(Clone)]
+pub struct Password(SecretString);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+impl Password {
+    /// Checks a new password: 8 to 128 characters. Nothing else is imposed (NIST 800-63B).
+    pub fn parse(raw: String) -> Result<Self, FieldError> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(FieldError::body(
+                "password",
+                "string_too_short",
+                "PASSWORD_TOO_SHORT",
+                format!("the password must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(FieldError::body(
+                "password",
+                "string_too_long",
+                "PASSWORD_TOO_LONG",
+                format!("the password must be at most {MAX_PASSWORD_CHARS} characters"),
+            ));
+        }
+        Ok(Self(raw.into()))
+    }
+
+    /// A password as typed at sign-in: not length-checked, except that absurd lengths are cut
+    /// off before hashing (they could not have been set, so they fail to verify anyway).
+    pub fn attempt(raw: String) -> Self {
+        let cut = raw
+            .char_indices()
+            .nth(MAX_PASSWORD_CHARS + 1)
+            .map_or(raw.len(), |(i, _)| i);
+        let mut raw = raw;
+        raw.truncate(cut);
+        Self(raw.into())
+    }
+}
+
+/// Hashes and verifies passwords off the async workers, a bounded number at a time.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, verified when the email is unknown so that an unknown
+    /// email costs the same time as a wrong password.
+    dummy_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("available_permits", &self.permits.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_blocking(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Internal(e.to_string()))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> Result<bool> {
+    let parsed =
+        PasswordHash::new(hash).map_err(|e| Error::Internal(format!("bad stored hash: {e}")))?;
+    // Verification uses the parameters stored in the hash, so older hashes keep working.
+    Ok(argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+impl PasswordHasher {
+    /// `max_concurrent` hashes run at once (at least one). Computes the dummy hash, which takes
+    /// one hash's time.
+    pub fn new(max_concurrent: usize) -> Result<Self> {
+        let dummy = hash_blocking(&crate::random::random_token())?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy_hash: dummy.into(),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("the password hasher is closed".into()))?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| Error::Internal(format!("a password hashing task failed: {e}")))?
+    }
+
+    /// An argon2id PHC string for a new password.
+    pub async fn hash(&self, password: &Password) -> Result<String> {
+        let password = password.0.clone();
+        self.run(move || hash_blocking(password.expose_secret()))
+            .await
+    }
+
+    /// Whether `password` matches `hash`. With no hash (unknown email) a dummy hash is verified
+    /// instead and the answer is `false`, in the same time.
+    pub async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool> {
+        let password = password.0.clone();
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matches = self
+            .run(move || verify_blocking(password.expose_secret(), &hash))
+            .await?;
+        Ok(known && matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_rule_counts_characters_not_bytes() {
+        assert!(Password::parse("short".into()).is_err());
+        assert!(Password::parse("12345678".into()).is_ok());
+        // 8 characters, 16 bytes.
+        assert!(Password::parse("éééééééé".into()).is_ok());
+        assert!(Password::parse("x".repeat(128)).is_ok());
+        let err = Password::parse("x".repeat(129)).unwrap_err();
+        assert_eq!(err.code, "PASSWORD_TOO_LONG");
+        assert_eq!(
+            Password::parse("1234567".into()).unwrap_err().code,
+            "PASSWORD_TOO_SHORT"
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let p = Password::parse("correct horse battery".into()).unwrap();
+        assert!(!format!("{p:?}").contains("horse"));
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_salted_and_verify() {
+        let hasher = PasswordHasher::new(2).unwrap();
+        let p = Password::parse("correct horse battery".into()).unwrap();
+        let a = hasher.hash(&p).await.unwrap();
+        let b = hasher.hash(&p).await.unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(hasher.verify(&p, Some(a.clone())).await.unwrap());
+        let wrong = Password::attempt("correct horse battery!".into());
+        assert!(!hasher.verify(&wrong, Some(a)).await.unwrap());
+        // Unknown email: the dummy hash is checked, and the answer is always no — even for
+        // the dummy's own password, which nobody knows anyway.
+        assert!(!hasher.verify(&p, None).await.unwrap());
+    }
+}

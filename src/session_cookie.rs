@@ -1,0 +1,115 @@
+//! The browser session cookie: its name, its flags, reading it and writing it. One definition
+//! for the REST API and the server functions alike.
+//!
+//! The name is Better Auth's (`better-auth.session_token`, `__Secure-` prefixed over https), so
+//! middleware written for that stack (e.g. a "has a session cookie" check) keeps working. The
+//! value is the raw session token; only its hash is stored.
+
+use std::time::Duration;
+
+use cookie::{Cookie, SameSite};
+use http::{HeaderMap, HeaderValue, header};
+
+pub const COOKIE_NAME: &str = "better-auth.session_token";
+pub const SECURE_COOKIE_NAME: &str = "__Secure-better-auth.session_token";
+
+/// How the session cookie is written: `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure`
+/// (with the `__Secure-` name) when the app is served over https.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCookie {
+    pub secure: bool,
+}
+
+impl SessionCookie {
+    pub fn name(self) -> &'static str {
+        if self.secure {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    /// The session token the request carries, if any.
+    pub fn read(self, headers: &HeaderMap) -> Option<String> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|cookie| cookie.name() == self.name() && !cookie.value().is_empty())
+            .map(|cookie| cookie.value().to_string())
+    }
+
+    /// A `Set-Cookie` value that stores `token` for `max_age`.
+    pub fn set(self, token: &str, max_age: Duration) -> HeaderValue {
+        let max_age = cookie::time::Duration::seconds(max_age.as_secs() as i64);
+        self.header(Cookie::build((self.name(), token.to_string())).max_age(max_age))
+    }
+
+    /// A `Set-Cookie` value that removes the cookie.
+    pub fn clear(self) -> HeaderValue {
+        self.header(
+            Cookie::build((self.name(), ""))
+                .max_age(cookie::time::Duration::ZERO)
+                .expires(cookie::time::OffsetDateTime::UNIX_EPOCH),
+        )
+    }
+
+    fn header(self, cookie: cookie::CookieBuilder<'static>) -> HeaderValue {
+        let cookie = cookie
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build();
+        HeaderValue::from_str(&cookie.to_string())
+            .expect("a cookie of URL-safe characters is a valid header value")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_follow_the_scheme() {
+        let plain = SessionCookie { secure: false }
+            .set("abc", Duration::from_secs(604_800))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            plain.starts_with("better-auth.session_token=abc"),
+            "{plain}"
+        );
+        for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
+            assert!(plain.contains(flag), "{plain} lacks {flag}");
+        }
+        assert!(!plain.contains("Secure"));
+
+        let secure = SessionCookie { secure: true }
+            .set("abc", Duration::from_secs(60))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(secure.starts_with("__Secure-better-auth.session_token=abc"));
+        assert!(secure.contains("Secure"));
+    }
+
+    #[test]
+    fn reads_its_own_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "theme=dark; better-auth.session_token=tok".parse().unwrap(),
+        );
+        headers.append(header::COOKIE, "other=1".parse().unwrap());
+        let plain = SessionCookie { secure: false };
+        assert_eq!(plain.read(&headers).as_deref(), Some("tok"));
+        // Over https only the __Secure- cookie counts.
+        assert_eq!(SessionCookie { secure: true }.read(&headers), None);
+        let cleared = plain.clear().to_str().unwrap().to_string();
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+}

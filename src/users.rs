@@ -1,0 +1,333 @@
+//! Accounts: the sign-up rules (name, email, password) and the `users` + `credentials` tables.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{
+    db::{Database, now, with_pool},
+    error::{Error, FieldError, Result},
+    password::Password,
+    random::random_id,
+};
+
+pub const MAX_NAME_CHARS: usize = 100;
+/// RFC 5321's limit on a forward path.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// A user as Better Auth shows one (camelCase fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub image: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An email address, trimmed and lower-cased. The check is deliberately loose (one `@`, a
+/// dotted domain, no spaces): the only real test of an address is mail reaching it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = |msg: &str| {
+            FieldError::body(
+                "email",
+                "value_error.email",
+                "INVALID_EMAIL",
+                msg.to_string(),
+            )
+        };
+        if email.is_empty() {
+            return Err(invalid("an email address is required"));
+        }
+        if email.chars().count() > MAX_EMAIL_CHARS {
+            return Err(invalid("the email address is too long"));
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if !valid {
+            return Err(invalid(
+                "enter a valid email address, like name@example.com",
+            ));
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: trimmed, 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let name = raw.trim();
+        let invalid = |kind, code, msg: String| FieldError::body("name", kind, code, msg);
+        if name.is_empty() {
+            return Err(invalid(
+                "missing",
+                "NAME_REQUIRED",
+                "a name is required".into(),
+            ));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid(
+                "string_too_long",
+                "NAME_TOO_LONG",
+                format!("the name must be at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(invalid(
+                "value_error",
+                "INVALID_NAME",
+                "the name cannot contain control characters".into(),
+            ));
+        }
+        Ok(Self(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `POST /api/auth/sign-up/email` as Better Auth takes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignUpInput {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/auth/sign-in/email` as Better Auth takes it. `rememberMe` and `callbackURL` are
+/// accepted and ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignInInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// A sign-up that passed every rule.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: DisplayName,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl NewAccount {
+    /// Checks every field and reports every problem at once.
+    pub fn parse(input: SignUpInput) -> Result<Self> {
+        let name = DisplayName::parse(&input.name);
+        let email = Email::parse(&input.email);
+        let password = Password::parse(input.password);
+        match (name, email, password) {
+            (Ok(name), Ok(email), Ok(password)) => Ok(Self {
+                name,
+                email,
+                password,
+            }),
+            (name, email, password) => Err(Error::Invalid(
+                [name.err(), email.err(), password.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// Stores a new user and their password hash together. A taken email (in any letter case) is
+/// [`Error::EmailTaken`], and nothing is written.
+pub async fn create(db: &Database, account: &NewAccount, password_hash: &str) -> Result<User> {
+    let at = now();
+    let user = User {
+        id: random_id(),
+        name: account.name.as_str().to_string(),
+        email: account.email.as_str().to_string(),
+        email_verified: false,
+        image: None,
+        created_at: at,
+        updated_at: at,
+    };
+    let result: Result<(), sqlx::Error> = with_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.email_verified)
+        .bind(&user.image)
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&user.id)
+        .bind(password_hash)
+        .bind(at)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+    .await);
+    match result {
+        Ok(()) => Ok(user),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::EmailTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithHash {
+    #[sqlx(flatten)]
+    user: User,
+    password_hash: String,
+}
+
+/// The user with this email (any letter case) and their password hash, if there is one.
+pub async fn find_with_password_hash(db: &Database, email: &str) -> Result<Option<(User, String)>> {
+    let email = email.trim().to_lowercase();
+    let row: Option<UserWithHash> = with_pool!(db, pool => sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at, \
+                c.password_hash \
+         FROM users u JOIN credentials c ON c.user_id = u.id \
+         WHERE u.email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|r| (r.user, r.password_hash)))
+}
+
+/// The user with this id, if there is one.
+pub async fn get(db: &Database, id: &str) -> Result<Option<User>> {
+    Ok(with_pool!(db, pool => sqlx::query_as(
+        "SELECT id, name, email, email_verified, image, created_at, updated_at \
+         FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_loosely_checked() {
+        assert_eq!(
+            Email::parse("  Ada.Lovelace@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "ada.lovelace@example.com"
+        );
+        for bad in [
+            "",
+            "   ",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "ada@exa mple.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.code, "INVALID_EMAIL", "{bad:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ada ").unwrap().as_str(), "Ada");
+        assert_eq!(DisplayName::parse(" ").unwrap_err().code, "NAME_REQUIRED");
+        assert!(DisplayName::parse(&"é".repeat(100)).is_ok());
+        assert_eq!(
+            DisplayName::parse(&"é".repeat(101)).unwrap_err().code,
+            "NAME_TOO_LONG"
+        );
+        assert!(DisplayName::parse("Ada\u{0}").is_err());
+    }
+
+    #[test]
+    fn sign_up_reports_every_bad_field() {
+        let err = NewAccount::parse(SignUpInput {
+            name: "".into(),
+            email: "nope".into(),
+            password: "short".into(),
+        })
+        .unwrap_err();
+        let Error::Invalid(errors) = err else {
+            panic!("expected a validation error")
+        };
+        let fields: Vec<_> = errors.iter().filter_map(FieldError::field).collect();
+        assert_eq!(fields, ["name", "email", "password"]);
+    }
+
+    #[tokio::test]
+    async fn emails_are_unique_whatever_their_case() {
+        let db = Database::connect("sqlite::memory:", 1).await.unwrap();
+        db.migrate().await.unwrap();
+        let account = |email: &str| {
+            NewAccount::parse(SignUpInput {
+                name: "Ada".into(),
+                email: email.into(),
+                password: "correct horse".into(),
+            })
+            .unwrap()
+        };
+        let user = create(&db, &account("ada@example.com"), "hash")
+            .await
+            .unwrap();
+        assert_eq!(user.id.len(), 24);
+        let again = create(&db, &account("ADA@Example.com"), "hash").await;
+        assert!(matches!(again, Err(Error::EmailTaken)), "{again:?}");
+
+        let (found, hash) = find_with_password_hash(&db, " Ada@EXAMPLE.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, user, "timestamps and fields read back as written");
+        assert_eq!(hash, "hash");
+        assert!(
+            find_with_password_hash(&db, "bob@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
