@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::DatabaseError;
 
 /// One part of an error location: a field name or an index, as FastAPI's `loc` has them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum LocPart {
     Key(String),
@@ -23,7 +24,7 @@ impl From<&str> for LocPart {
 }
 
 /// A problem with one input field, shaped like an item of FastAPI's 422 `detail` list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     /// Where the problem is, e.g. `["body", "email"]` or `["query", "limit"]`.
     pub loc: Vec<LocPart>,
@@ -31,6 +32,7 @@ pub struct FieldError {
     pub msg: String,
     /// A stable kind for programs, e.g. `value_error.email`, `missing`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
     /// The Better Auth-style code this problem maps to when it is the first one.
     #[serde(skip)]

@@ -12,6 +12,7 @@ pub mod password;
 pub mod random;
 pub mod session_cookie;
 pub mod sessions;
+pub mod tasks;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

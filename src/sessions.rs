@@ -11,6 +11,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 use crate::{
     db::{Database, now, with_pool},
@@ -82,16 +83,20 @@ impl ClientInfo {
 
 /// A session as Better Auth's `get-session` shows one (camelCase). The token is not part of
 /// it: it lives only in the HttpOnly cookie, out of reach of scripts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
     pub user_id: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// When the session was last used (to within a few minutes).
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub last_seen_at: OffsetDateTime,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,

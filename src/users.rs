@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 use crate::{
     db::{Database, now, with_pool},
@@ -15,7 +16,7 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// A user as Better Auth shows one (camelCase fields).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -24,8 +25,10 @@ pub struct User {
     pub email_verified: bool,
     pub image: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
 }
 
@@ -115,17 +118,28 @@ impl DisplayName {
 }
 
 /// `POST /api/auth/sign-up/email` as Better Auth takes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SignUpInput {
+    /// 1–100 characters.
+    #[schema(example = "Ada Lovelace")]
     pub name: String,
+    /// Stored lower-cased; unique whatever its case.
+    #[schema(example = "ada@example.com")]
     pub email: String,
+    /// 8–128 characters.
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 8,
+        max_length = 128
+    )]
     pub password: String,
 }
 
 /// `POST /api/auth/sign-in/email` as Better Auth takes it. `rememberMe` and `callbackURL` are
 /// accepted and ignored.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SignInInput {
+    #[schema(example = "ada@example.com")]
     pub email: String,
     pub password: String,
 }

@@ -10,8 +10,9 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use leptodo::error::retry_after_secs;
-use serde_json::json;
+use leptodo::{FieldError, error::retry_after_secs};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -78,10 +79,14 @@ impl IntoResponse for ApiError {
         }
         let message = self.message();
         let detail = match &self {
-            Self::Domain(leptodo::Error::Invalid(errors)) => json!(errors),
-            _ => json!(message),
+            Self::Domain(leptodo::Error::Invalid(errors)) => Detail::Problems(errors.clone()),
+            _ => Detail::Message(message.clone()),
         };
-        let body = json!({ "detail": detail, "code": self.code(), "message": message });
+        let body = ErrorBody {
+            detail,
+            code: self.code(),
+            message,
+        };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {
@@ -95,6 +100,26 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A sentence (what FastAPI clients read), or for invalid input the list of problems.
+    pub detail: Detail,
+    /// A stable machine code, e.g. `UNAUTHORIZED`, `INVALID_EMAIL`, `TOO_MANY_REQUESTS`.
+    #[schema(example = "UNAUTHORIZED")]
+    pub code: &'static str,
+    /// What went wrong, for people (what Better Auth clients read).
+    #[schema(example = "the token is invalid or has expired")]
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Detail {
+    Message(String),
+    Problems(Vec<FieldError>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

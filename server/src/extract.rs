@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request},
     http::{header, request::Parts},
 };
-use leptodo::{Auth, FieldError, error::LocPart, sessions::ClientInfo};
+use leptodo::{Auth, Error, FieldError, Identity, error::LocPart, sessions::ClientInfo, tasks};
 use serde::de::DeserializeOwned;
 
 use crate::{error::ApiError, state::AppState};
@@ -45,7 +45,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 }
 
 /// Deserialises a JSON body, locating the first problem for the error report.
+/// Every body is a JSON object: serde would also read a struct from an array, which no
+/// client means to send.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::Domain(leptodo::Error::invalid(FieldError {
+                loc: vec!["body".into()],
+                msg: "the body must be a JSON object".into(),
+                kind: "type_error",
+                code: "VALIDATION_ERROR",
+            }))),
+            Err(err) => Err(ApiError::MalformedJson(err.to_string())),
+        };
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let mut loc: Vec<LocPart> = vec!["body".into()];
@@ -111,6 +124,59 @@ pub fn client_info(auth: &Auth, parts: &Parts) -> ClientInfo {
     auth.client_info(&parts.headers, peer)
 }
 
+/// The verified caller: a Bearer JWT in `Authorization`, or else (for same-origin browser
+/// calls) the session cookie. A request with neither, or with a bad token, is a 401.
+pub struct Caller(pub Identity);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let value = value.to_str().map_err(|_| {
+                Error::Unauthenticated("the Authorization header must be `Bearer <token>`")
+            })?;
+            return Ok(Self(state.auth.authenticate_bearer(value)?));
+        }
+        if let Some(token) = state.auth.session_cookie().read(&parts.headers)
+            && let Some(active) = state.auth.session(&token).await?
+        {
+            return Ok(Self(Identity::from(&active.user)));
+        }
+        Err(Error::Unauthenticated(
+            "sign in first: send `Authorization: Bearer <token>` (from /api/auth/token)",
+        )
+        .into())
+    }
+}
+
+/// The `{user_id}` of a task route, checked against the caller before anything is read:
+/// 401 without valid credentials, 403 when the caller is someone else.
+pub struct TaskOwner(pub String);
+
+impl FromRequestParts<AppState> for TaskOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(caller) = Caller::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Error::Internal(format!("task route without path parameters: {e}")))?;
+        let user_id = params
+            .iter()
+            .find_map(|(name, value)| (name == "user_id").then(|| value.to_string()))
+            .ok_or_else(|| Error::Internal("task route without {user_id}".into()))?;
+        tasks::authorize(&caller, &user_id)?;
+        Ok(Self(user_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +204,8 @@ mod tests {
         let wrong = error_json(r#"{"title": "x", "tags": ["a", 5]}"#);
         assert_eq!(wrong[0]["loc"], serde_json::json!(["body", "tags", 1]));
         assert_eq!(wrong[0]["type"], "type_error");
+        assert_eq!(error_json(r#"["x", []]"#)[0]["loc"], serde_json::json!(["body"]));
+        assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
         assert!(matches!(
             parse_json::<Body>(b"{\"title\": "),
             Err(ApiError::MalformedJson(_))

@@ -163,6 +163,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::tasks::router())
+        .merge(crate::openapi::router())
         .leptos_routes_with_context(
             &state,
             pages,

@@ -9,15 +9,17 @@ use axum::{
 };
 use leptodo::{
     Auth, Error, SignedIn,
+    sessions::Session,
     users::{SignInInput, SignUpInput, User},
 };
 use serde::Serialize;
-use serde_json::json;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::ToSchema;
 
 use crate::{
     error::ApiResult,
     extract::{Client, JsonBody},
+    openapi::{BodyErrors, Errors401, Errors403, Errors422, Errors429},
     state::AppState,
 };
 
@@ -37,10 +39,27 @@ pub fn router() -> Router<AppState> {
 
 /// The reply to a sign-up or sign-in: the API token (JWT) and the user. The session token
 /// goes only into the HttpOnly cookie.
-#[derive(Serialize)]
-struct TokenAndUser {
+#[derive(Serialize, ToSchema)]
+pub struct TokenAndUser {
+    /// The API token: `Authorization: Bearer <token>` on task routes.
     token: String,
     user: User,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionAndUser {
+    session: Session,
+    user: User,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOnly {
+    token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedOut {
+    success: bool,
 }
 
 fn signed_in(auth: &Auth, signed: SignedIn) -> Response {
@@ -57,8 +76,18 @@ fn signed_in(auth: &Auth, signed: SignedIn) -> Response {
         .into_response()
 }
 
-/// `POST /api/auth/sign-up/email {name, email, password}` → `{token, user}` and a session.
-async fn sign_up(
+/// Create an account and sign it in.
+///
+/// Returns an API token (JWT) and the user, and sets the HttpOnly session cookie.
+#[utoipa::path(
+    post, path = "/api/auth/sign-up/email", tag = "auth",
+    request_body = SignUpInput,
+    responses(
+        (status = 200, description = "Signed up and signed in", body = TokenAndUser),
+        Errors422, BodyErrors, Errors429,
+    )
+)]
+pub async fn sign_up(
     State(auth): State<Auth>,
     Client(client): Client,
     JsonBody(input): JsonBody<SignUpInput>,
@@ -67,8 +96,18 @@ async fn sign_up(
     Ok(signed_in(&auth, signed))
 }
 
-/// `POST /api/auth/sign-in/email {email, password}` → `{token, user}` and a session.
-async fn sign_in(
+/// Sign in with email and password.
+///
+/// A wrong password and an unknown email give the same 401, after the same work.
+#[utoipa::path(
+    post, path = "/api/auth/sign-in/email", tag = "auth",
+    request_body = SignInInput,
+    responses(
+        (status = 200, description = "Signed in", body = TokenAndUser),
+        Errors401, Errors422, BodyErrors, Errors429,
+    )
+)]
+pub async fn sign_in(
     State(auth): State<Auth>,
     Client(client): Client,
     JsonBody(input): JsonBody<SignInInput>,
@@ -79,7 +118,12 @@ async fn sign_in(
 
 /// `POST /api/auth/sign-out`: ends the cookie's session everywhere and clears the cookie.
 /// Succeeds without a session too, so it can always be used to reach a signed-out state.
-async fn sign_out(
+#[utoipa::path(
+    post, path = "/api/auth/sign-out", tag = "auth",
+    responses((status = 200, description = "Signed out", body = SignedOut), Errors403),
+    security((), ("session_cookie" = []))
+)]
+pub async fn sign_out(
     State(auth): State<Auth>,
     Client(client): Client,
     headers: HeaderMap,
@@ -90,14 +134,19 @@ async fn sign_out(
     }
     Ok((
         [(header::SET_COOKIE, cookie.clear())],
-        Json(json!({ "success": true })),
+        Json(SignedOut { success: true }),
     )
         .into_response())
 }
 
 /// `GET /api/auth/get-session` → `{session, user}`, or `null` without a live session. A
 /// session due for its daily slide gets a fresh cookie.
-async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
+#[utoipa::path(
+    get, path = "/api/auth/get-session", tag = "auth",
+    responses((status = 200, description = "The session and its user, or `null`", body = Option<SessionAndUser>)),
+    security((), ("session_cookie" = []))
+)]
+pub async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
     let cookie = auth.session_cookie();
     let Some(token) = cookie.read(&headers) else {
         return Ok(Json(serde_json::Value::Null).into_response());
@@ -110,7 +159,10 @@ async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<
         )
             .into_response());
     };
-    let body = Json(json!({ "session": active.session, "user": active.user }));
+    let body = Json(SessionAndUser {
+        session: active.session,
+        user: active.user,
+    });
     if active.refreshed {
         let set = cookie.set(&token, auth.session_policy().lifetime);
         return Ok(([(header::SET_COOKIE, set)], body).into_response());
@@ -118,8 +170,13 @@ async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<
     Ok(body.into_response())
 }
 
-/// `GET /api/auth/token` → `{token}`: a fresh API token for the cookie's session.
-async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Json<serde_json::Value>> {
+/// A fresh API token (JWT) for the session cookie's user.
+#[utoipa::path(
+    get, path = "/api/auth/token", tag = "auth",
+    responses((status = 200, description = "A new API token", body = TokenOnly), Errors401),
+    security(("session_cookie" = []))
+)]
+pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Json<TokenOnly>> {
     let session_token = auth
         .session_cookie()
         .read(&headers)
@@ -132,5 +189,7 @@ async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Json<s
         .ok_or(Error::Unauthenticated(
             "the session has ended or expired: sign in again",
         ))?;
-    Ok(Json(json!({ "token": auth.issue_token(&active.user)? })))
+    Ok(Json(TokenOnly {
+        token: auth.issue_token(&active.user)?,
+    }))
 }

@@ -6,3 +6,4 @@ mod binary;
 mod health;
 mod helpers;
 mod pages;
+mod tasks;

@@ -1,0 +1,135 @@
+//! The OpenAPI document (generated from the handlers' annotations) at `/api/openapi.json`, and
+//! Swagger UI at `/docs`, served from the binary (the UI's files are vendored at build time).
+
+use axum::Router;
+use leptodo::{
+    FieldError,
+    sessions::Session,
+    tasks::{CreateTask, Task, UpdateTask},
+    users::{SignInInput, SignUpInput, User},
+};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{error::ErrorBody, routes, state::AppState};
+
+// The wrappers below only describe responses to the OpenAPI derive; nothing builds them.
+#[allow(dead_code)]
+mod responses {
+    use utoipa::IntoResponses;
+
+    use crate::error::ErrorBody;
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 401,
+        description = "No credentials, or a token or session that is invalid or expired \
+                       (with `WWW-Authenticate: Bearer`)"
+    )]
+    pub struct Errors401(#[to_schema] ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "The `user_id` in the path is not the caller's, or the request came \
+                       from an untrusted origin"
+    )]
+    pub struct Errors403(#[to_schema] ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such task among the caller's")]
+    pub struct Errors404(#[to_schema] ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 422,
+        description = "Invalid input (`detail` lists each problem); nothing was changed"
+    )]
+    pub struct Errors422(#[to_schema] ErrorBody);
+
+    /// The answers any JSON-body route may also give.
+    #[derive(IntoResponses)]
+    pub enum BodyErrors {
+        #[response(status = 400, description = "The body is not valid JSON")]
+        Malformed(#[to_schema] ErrorBody),
+        #[response(status = 413, description = "The body is larger than 1 MiB")]
+        TooLarge(#[to_schema] ErrorBody),
+        #[response(status = 415, description = "The body is not `application/json`")]
+        NotJson(#[to_schema] ErrorBody),
+    }
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 429,
+        description = "Too many attempts: wait for `Retry-After` seconds"
+    )]
+    pub struct Errors429(#[to_schema] ErrorBody);
+}
+
+pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Errors429};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Leptodo API",
+        description = "Accounts (Better Auth's email/password endpoints) and per-user tasks \
+                       (the FastAPI backend's routes). Task routes take `Authorization: Bearer \
+                       <JWT>` (from sign-in, sign-up or `/api/auth/token`; HS256 with the shared \
+                       secret), or the session cookie for same-origin browser calls."
+    ),
+    paths(
+        routes::auth::sign_up,
+        routes::auth::sign_in,
+        routes::auth::sign_out,
+        routes::auth::get_session,
+        routes::auth::token,
+        routes::tasks::list,
+        routes::tasks::create,
+        routes::tasks::read,
+        routes::tasks::update,
+        routes::tasks::remove,
+        routes::tasks::toggle,
+    ),
+    components(schemas(
+        Task, CreateTask, UpdateTask, User, Session, SignUpInput, SignInInput,
+        ErrorBody, FieldError,
+    )),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in, sessions and API tokens"),
+        (name = "tasks", description = "A user's own tasks"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                leptodo::session_cookie::COOKIE_NAME,
+            ))),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    SwaggerUi::new("/docs")
+        .url("/api/openapi.json", ApiDoc::openapi())
+        .into()
+}

@@ -1,0 +1,165 @@
+//! `/api/{user_id}/tasks`: the task API of the FastAPI backend, route for route.
+//!
+//! Every handler takes a [`TaskOwner`] first, so authentication (401) and the owner check (403)
+//! happen before the body is read or the database touched. The rules themselves live in
+//! `leptodo::tasks`, shared with the server functions.
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::StatusCode,
+    routing::{get, patch},
+};
+use leptodo::{
+    Database, Error, FieldError,
+    error::LocPart,
+    tasks::{self, CreateTask, ListParams, ListQuery, NewTask, Task, TaskChanges, UpdateTask},
+};
+
+use crate::{
+    error::ApiResult,
+    extract::{JsonBody, TaskOwner},
+    openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/{user_id}/tasks", get(list).post(create))
+        .route(
+            "/api/{user_id}/tasks/{id}",
+            get(read).put(update).delete(remove),
+        )
+        .route("/api/{user_id}/tasks/{id}/complete", patch(toggle))
+}
+
+/// List the user's tasks, newest first.
+#[utoipa::path(
+    get, path = "/api/{user_id}/tasks", tag = "tasks",
+    params(("user_id" = String, Path, description = "The caller's user id (the token's `sub`)"), ListParams),
+    responses(
+        (status = 200, description = "A page of tasks, newest first", body = Vec<Task>),
+        Errors401, Errors403, Errors422,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn list(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Json<Vec<Task>>> {
+    // A malformed query string (e.g. a repeated key) is a 422 like any other bad parameter.
+    let Query(params) = params.map_err(|rejection| {
+        Error::invalid(FieldError {
+            loc: vec![LocPart::Key("query".into())],
+            msg: rejection.body_text(),
+            kind: "value_error",
+            code: "VALIDATION_ERROR",
+        })
+    })?;
+    let query = ListQuery::parse(&params)?;
+    Ok(Json(tasks::list(&db, &owner, &query).await?))
+}
+
+/// Create a task.
+#[utoipa::path(
+    post, path = "/api/{user_id}/tasks", tag = "tasks",
+    params(("user_id" = String, Path, description = "The caller's user id")),
+    request_body = CreateTask,
+    responses(
+        (status = 201, description = "The new task", body = Task),
+        Errors401, Errors403, Errors422, BodyErrors,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn create(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    JsonBody(input): JsonBody<CreateTask>,
+) -> ApiResult<(StatusCode, Json<Task>)> {
+    let task = NewTask::parse(&input)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(tasks::create(&db, &owner, &task).await?),
+    ))
+}
+
+/// Read one task.
+#[utoipa::path(
+    get, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        Errors401, Errors403, Errors404, Errors422,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn read(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<Task>> {
+    let id = tasks::parse_id(&id)?;
+    Ok(Json(tasks::get(&db, &owner, id).await?))
+}
+
+/// Change a task: fields left out keep their value.
+#[utoipa::path(
+    put, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    request_body = UpdateTask,
+    responses(
+        (status = 200, description = "The changed task", body = Task),
+        Errors401, Errors403, Errors404, Errors422, BodyErrors,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn update(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    Path((_, id)): Path<(String, String)>,
+    JsonBody(input): JsonBody<UpdateTask>,
+) -> ApiResult<Json<Task>> {
+    let id = tasks::parse_id(&id)?;
+    let changes = TaskChanges::parse(&input)?;
+    Ok(Json(tasks::update(&db, &owner, id, &changes).await?))
+}
+
+/// Delete a task.
+#[utoipa::path(
+    delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
+    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        Errors401, Errors403, Errors404, Errors422,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn remove(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = tasks::parse_id(&id)?;
+    tasks::delete(&db, &owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Flip a task between open and completed.
+#[utoipa::path(
+    patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks",
+    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    responses(
+        (status = 200, description = "The task with `completed` flipped", body = Task),
+        Errors401, Errors403, Errors404, Errors422,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn toggle(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+    Path((_, id)): Path<(String, String)>,
+) -> ApiResult<Json<Task>> {
+    let id = tasks::parse_id(&id)?;
+    Ok(Json(tasks::toggle(&db, &owner, id).await?))
+}
