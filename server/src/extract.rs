@@ -204,8 +204,14 @@ mod tests {
         let wrong = error_json(r#"{"title": "x", "tags": ["a", 5]}"#);
         assert_eq!(wrong[0]["loc"], serde_json::json!(["body", "tags", 1]));
         assert_eq!(wrong[0]["type"], "type_error");
-        assert_eq!(error_json(r#"["x", []]"#)[0]["loc"], serde_json::json!(["body"]));
-        assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
+        assert_eq!(
+            error_json(r#"["x", []]"#)[0]["loc"],
+            serde_json::json!(["body"])
+        );
+        assert!(matches!(
+            parse_json::<Body>(b""),
+            Err(ApiError::MalformedJson(_))
+        ));
         assert!(matches!(
             parse_json::<Body>(b"{\"title\": "),
             Err(ApiError::MalformedJson(_))

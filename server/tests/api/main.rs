@@ -5,5 +5,7 @@ mod auth;
 mod binary;
 mod health;
 mod helpers;
+mod openapi;
 mod pages;
 mod tasks;
+mod tokens;
