@@ -88,7 +88,13 @@ fn env_file_supplies_settings() {
 
 /// Starts `cmd` (a `serve`) and waits for its "listening on" log line; returns the process
 /// and the address it listens on.
-fn start(mut cmd: Command) -> (KillOnDrop, String) {
+fn start(cmd: Command) -> (KillOnDrop, String) {
+    let (child, listening, _log) = start_with_log(cmd);
+    (child, listening)
+}
+
+/// Like [`start`], also handing back the rest of the server's log, line by line.
+fn start_with_log(mut cmd: Command) -> (KillOnDrop, String, mpsc::Receiver<String>) {
     let mut child = KillOnDrop(
         cmd.env("RUST_LOG", "info")
             .stderr(Stdio::piped())
@@ -115,7 +121,7 @@ fn start(mut cmd: Command) -> (KillOnDrop, String) {
                 .to_string();
         }
     };
-    (child, listening)
+    (child, listening, rx)
 }
 
 #[test]
@@ -248,6 +254,85 @@ fn development_mode_generates_and_keeps_a_private_secret() {
     }
     // The next start reuses it, so sessions and tokens survive restarts.
     assert_eq!(run(), first);
+}
+
+#[test]
+fn the_audit_log_records_account_events_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET)
+        .env("AUTH_RATE_LIMIT_IP", "2/60s");
+    let (mut child, listening, log) = start_with_log(cmd);
+    let base = format!("http://{listening}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (token, cookie) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let signed: serde_json::Value = client
+            .post(format!("{base}/api/auth/sign-up/email"))
+            .json(&serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": "hunter2-but-longer"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let wrong = client
+            .post(format!("{base}/api/auth/sign-in/email"))
+            .json(&serde_json::json!({"email": "ada@example.com", "password": "wrong-password-guess"}))
+            .send()
+            .await
+            .unwrap();
+        let ok = client
+            .post(format!("{base}/api/auth/sign-in/email"))
+            .json(&serde_json::json!({"email": "ada@example.com", "password": "hunter2-but-longer"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = ok.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        client
+            .post(format!("{base}/api/auth/sign-out"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let throttled = client
+            .post(format!("{base}/api/auth/sign-in/email"))
+            .json(&serde_json::json!({"email": "ada@example.com", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!((wrong.status().as_u16(), throttled.status().as_u16()), (401, 429));
+        (signed["token"].as_str().unwrap().to_string(), cookie)
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    wait_with_timeout(&mut child.0, Duration::from_secs(15));
+    let lines: Vec<String> = log.try_iter().collect();
+    let text = lines.join("\n");
+    for expected in [
+        "event=\"sign_up\" outcome=\"success\"",
+        "event=\"sign_in\" outcome=\"failure\" reason=\"wrong_password\"",
+        "event=\"sign_in\" outcome=\"success\"",
+        "event=\"sign_out\"",
+        "event=\"throttled\"",
+    ] {
+        assert!(text.contains(expected), "no {expected} in the log:\n{text}");
+    }
+    let session_token = cookie.split_once('=').unwrap().1;
+    for secret in [
+        "hunter2-but-longer",
+        "wrong-password-guess",
+        token.as_str(),
+        session_token,
+        crate::helpers::TEST_SECRET,
+    ] {
+        assert!(!text.contains(secret), "the log leaks {secret:?}:\n{text}");
+    }
 }
 
 /// Kills the server if the test fails before stopping it, so no process outlives the test.
