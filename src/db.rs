@@ -16,7 +16,9 @@ use sqlx::{
 
 /// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is written once and
 /// compiled for each backend, so every statement must be SQL that both engines accept (`$1`
-/// placeholders, `RETURNING`) and every row type must decode from both.
+/// placeholders, `RETURNING`) and every row type must decode from both. Exported for tests
+/// and tools that query the database directly.
+#[macro_export]
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
@@ -25,7 +27,7 @@ macro_rules! with_pool {
         }
     };
 }
-pub(crate) use with_pool;
+pub use crate::with_pool;
 
 /// The current time in UTC, cut to the microsecond precision both backends store, so a value
 /// read back equals the value written.
@@ -81,7 +83,7 @@ pub enum DatabaseError {
         source: std::io::Error,
     },
     #[error("migrations failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     #[error("the database is unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
     #[error("database error: {0}")]
@@ -96,15 +98,45 @@ impl DatabaseError {
     }
 }
 
+/// Whether an error means the database cannot serve right now (rather than that a statement
+/// is wrong): no connection, a dropped one, Postgres shutting down or starting up
+/// (SQLSTATE class 08, 57P01–57P03), or SQLite busy past its timeout.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, extended codes included.
+                || code == "5"
+                || code == "6"
+                || code.parse::<i32>().is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6)
+        }),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for DatabaseError {
     fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            Self::Unavailable(err)
+        } else {
+            Self::Query(err)
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for DatabaseError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
         match err {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => Self::Unavailable(err),
-            other => Self::Query(other),
+            sqlx::migrate::MigrateError::Execute(inner) if is_unavailable(&inner) => {
+                Self::Unavailable(inner)
+            }
+            other => Self::Migrate(other),
         }
     }
 }

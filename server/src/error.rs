@@ -96,6 +96,9 @@ impl IntoResponse for ApiError {
             Self::Domain(leptodo::Error::RateLimited { retry_after }) => {
                 headers.insert(header::RETRY_AFTER, retry_after_secs(*retry_after).into());
             }
+            Self::Domain(leptodo::Error::Unavailable) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
             _ => {}
         }
         response

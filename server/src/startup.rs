@@ -17,7 +17,12 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::{config::Settings, error::MAX_BODY_BYTES, routes, secrets, security, state::AppState};
+use crate::{
+    config::Settings,
+    error::MAX_BODY_BYTES,
+    routes, secrets, security,
+    state::{AppState, Readiness},
+};
 
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -38,20 +43,34 @@ impl Application {
         let db = Database::connect(&settings.database_url, settings.database_max_connections)
             .await
             .context("cannot open the database")?;
-        db.migrate().await.context("cannot migrate the database")?;
-        Self::assemble(settings, db, auth_settings).await
+        let ready = Readiness::new(false);
+        match db.migrate().await {
+            Ok(()) => ready.set_ready(),
+            // Postgres down at start: serve (503 meanwhile) and migrate once it answers, so an
+            // orchestrator can start app and database in any order.
+            Err(err) if err.is_unavailable() => {
+                tracing::warn!(
+                    error = %err,
+                    "the database is unreachable: serving 503 until it answers, then migrating"
+                );
+                tokio::spawn(migrate_when_reachable(db.clone(), ready.clone()));
+            }
+            Err(err) => return Err(err).context("cannot migrate the database"),
+        }
+        Self::assemble(settings, db, auth_settings, ready).await
     }
 
     /// Like [`Application::build`], with a database the caller has already opened and migrated.
     pub async fn with_database(settings: &Settings, db: Database) -> anyhow::Result<Self> {
         let auth_settings = auth_settings(settings)?;
-        Self::assemble(settings, db, auth_settings).await
+        Self::assemble(settings, db, auth_settings, Readiness::new(true)).await
     }
 
     async fn assemble(
         settings: &Settings,
         db: Database,
         auth_settings: AuthSettings,
+        ready: Readiness,
     ) -> anyhow::Result<Self> {
         let bundle = settings.wasm_bundle_path();
         if !bundle.exists() {
@@ -70,6 +89,7 @@ impl Application {
                 settings.auth.base_url.as_deref(),
                 &settings.auth.trusted_origins,
             ),
+            ready,
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -140,6 +160,26 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
     })
 }
 
+/// Retries the migrations until the database answers, then opens the gate.
+async fn migrate_when_reachable(db: Database, ready: Readiness) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        tokio::time::sleep(wait).await;
+        match db.migrate().await {
+            Ok(()) => {
+                tracing::info!("the database answers: migrations applied, serving");
+                ready.set_ready();
+                return;
+            }
+            Err(err) if err.is_unavailable() => {
+                tracing::debug!(error = %err, "the database is still unreachable");
+            }
+            Err(err) => tracing::error!(error = %err, "cannot migrate the database; retrying"),
+        }
+        wait = (wait * 2).min(Duration::from_secs(15));
+    }
+}
+
 /// Deletes expired sessions now and then; a failure is logged and retried next time.
 async fn sweep_expired_sessions(db: Database) {
     let mut every = tokio::time::interval(SESSION_SWEEP_EVERY);
@@ -176,6 +216,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.ready.clone(),
+            crate::state::require_ready,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             origins.clone(),
             security::refuse_untrusted_origin,

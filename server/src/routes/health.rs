@@ -4,7 +4,7 @@ use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use leptodo::Database;
 use serde::Serialize;
 
-use crate::state::AppState;
+use crate::state::{AppState, Readiness};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
@@ -16,13 +16,25 @@ struct Health {
     status: &'static str,
     /// `sqlite` or `postgres`.
     backend: &'static str,
-    /// `ok` or `unreachable`.
+    /// `ok`, `unreachable`, or `migrating` (reachable, schema not in place yet).
     database: &'static str,
 }
 
-async fn healthz(State(db): State<Database>) -> (StatusCode, Json<Health>) {
+async fn healthz(
+    State(db): State<Database>,
+    State(ready): State<Readiness>,
+) -> (StatusCode, Json<Health>) {
     let backend = db.backend().name();
     match db.ping().await {
+        // Reachable, but the schema is still being put in place.
+        Ok(()) if !ready.is_ready() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "unavailable",
+                backend,
+                database: "migrating",
+            }),
+        ),
         Ok(()) => (
             StatusCode::OK,
             Json(Health {

@@ -2,10 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use leptodo::{
-    Database,
-    tokens::{SharedSecretAlgorithm, TokenKeys, TokenSettings},
-};
+use leptodo::tokens::{SharedSecretAlgorithm, TokenKeys, TokenSettings};
 use reqwest::header;
 use serde_json::{Value, json};
 
@@ -81,29 +78,32 @@ async fn sign_up_returns_a_token_the_user_and_a_session_cookie() {
     assert_eq!(claims.exp - claims.iat.unwrap(), 7 * 24 * 3600);
 
     // Stored: an argon2id hash, and only the hash of the session token.
-    let Database::Sqlite(pool) = &app.db else {
-        unreachable!()
-    };
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM credentials")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let (hash,): (String,) = leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT password_hash FROM credentials",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
     );
     assert!(!hash.contains(PASSWORD));
     let token = cookie_value.split_once('=').unwrap().1;
-    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM sessions")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let (stored,): (String,) = leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT token_hash FROM sessions",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     assert_ne!(stored, token);
-    let (ua,): (Option<String>,) = sqlx::query_as("SELECT ip_address FROM sessions")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!(ua.as_deref(), Some("127.0.0.1"));
+    let (ip,): (Option<String>,) = leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT ip_address FROM sessions",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]
@@ -365,33 +365,34 @@ async fn get_session_token_and_sign_out() {
 }
 
 async fn age_sessions(app: &TestApp, by: Duration) {
-    let Database::Sqlite(pool) = &app.db else {
-        unreachable!()
-    };
     let rows: Vec<(String, time::OffsetDateTime, time::OffsetDateTime)> =
-        sqlx::query_as("SELECT id, expires_at, last_seen_at FROM sessions")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+        leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+            "SELECT id, expires_at, last_seen_at FROM sessions",
+        )
+        .fetch_all(pool)
+        .await)
+        .unwrap();
     for (id, expires, seen) in rows {
-        sqlx::query("UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE id = $3")
-            .bind(expires - by)
-            .bind(seen - by)
-            .bind(id)
-            .execute(pool)
-            .await
-            .unwrap();
+        leptodo::with_pool!(&app.db, pool => sqlx::query(
+            "UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE id = $3",
+        )
+        .bind(expires - by)
+        .bind(seen - by)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
+        .unwrap();
     }
 }
 
 async fn expires_at(app: &TestApp) -> time::OffsetDateTime {
-    let Database::Sqlite(pool) = &app.db else {
-        unreachable!()
-    };
-    let (at,): (time::OffsetDateTime,) = sqlx::query_as("SELECT expires_at FROM sessions")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let (at,): (time::OffsetDateTime,) = leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT expires_at FROM sessions",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     at
 }
 

@@ -10,7 +10,7 @@ use std::{
 use crate::helpers::server_binary;
 
 /// The binary, run in `dir` with none of the caller's Leptodo settings in its environment.
-fn leptodo(dir: &std::path::Path) -> Command {
+pub fn leptodo(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(server_binary());
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {
@@ -88,7 +88,7 @@ fn env_file_supplies_settings() {
 
 /// Starts `cmd` (a `serve`) and waits for its "listening on" log line; returns the process
 /// and the address it listens on.
-fn start(cmd: Command) -> (KillOnDrop, String) {
+pub fn start(cmd: Command) -> (KillOnDrop, String) {
     let (child, listening, _log) = start_with_log(cmd);
     (child, listening)
 }
@@ -336,7 +336,7 @@ fn the_audit_log_records_account_events_without_secrets() {
 }
 
 /// Kills the server if the test fails before stopping it, so no process outlives the test.
-struct KillOnDrop(std::process::Child);
+pub struct KillOnDrop(pub std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

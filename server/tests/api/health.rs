@@ -9,7 +9,7 @@ async fn healthz_reports_a_reachable_database() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["backend"], "sqlite");
+    assert_eq!(body["backend"], app.db.backend().name());
     assert_eq!(body["database"], "ok");
 }
 
@@ -25,19 +25,16 @@ async fn healthz_is_503_when_the_database_is_gone() {
 }
 
 #[tokio::test]
-async fn the_database_file_is_created_and_migrated_on_start() {
+async fn the_database_is_created_and_migrated_on_start() {
     let app = spawn_app().await;
-    assert!(app.dir.path().join("leptodo.db").exists());
-    let leptodo::Database::Sqlite(pool) = &app.db else {
-        panic!("tests run on SQLite")
-    };
-    let applied: (i64,) = sqlx_count(pool).await;
-    assert!(applied.0 >= 1, "no migration recorded");
-}
-
-async fn sqlx_count(pool: &sqlx::SqlitePool) -> (i64,) {
-    sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    if app.db.backend() == leptodo::Backend::Sqlite {
+        assert!(app.dir.path().join("leptodo.db").exists());
+    }
+    let (applied,): (i64,) = leptodo::with_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert!(applied >= 1, "no migration recorded");
 }

@@ -55,13 +55,10 @@ impl TestApp {
 
     /// Rows in `table`, read straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
-        let Database::Sqlite(pool) = &self.db else {
-            panic!("these tests use SQLite")
-        };
-        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(pool)
-            .await
-            .unwrap();
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let (n,): (i64,) =
+            leptodo::with_pool!(&self.db, pool => sqlx::query_as(&sql).fetch_one(pool).await)
+                .unwrap();
         n
     }
 }
@@ -93,9 +90,48 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
     (!pair.ends_with('=')).then_some(pair)
 }
 
-pub fn test_settings(dir: &TempDir) -> Settings {
+/// The environment variable that switches the suite to Postgres: the URL of a server the tests
+/// may create databases on (scripts/test sets it for its Postgres stage).
+pub const POSTGRES_ENV: &str = "LEPTODO_TEST_DATABASE_URL";
+
+/// A fresh, empty database for one test: a SQLite file in `dir`, or a new database on the
+/// Postgres server named by [`POSTGRES_ENV`].
+pub async fn fresh_database_url(dir: &TempDir) -> String {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(admin) if !admin.trim().is_empty() => create_postgres_database(admin.trim()).await,
+        _ => format!("sqlite://{}", dir.path().join("leptodo.db").display()),
+    }
+}
+
+/// Creates a database with a unique name on the server `admin` points to; returns its URL.
+pub async fn create_postgres_database(admin: &str) -> String {
+    let name = format!(
+        "leptodo_test_{}",
+        leptodo::random::random_id()
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    let pool = sqlx::PgPool::connect(admin)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={admin} is not reachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (base, query) = admin
+        .split_once('?')
+        .map_or((admin, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+pub fn test_settings(dir: &TempDir, database_url: String) -> Settings {
     Settings {
-        database_url: format!("sqlite://{}", dir.path().join("leptodo.db").display()),
+        database_url,
         database_max_connections: 5,
         site_addr: "127.0.0.1:0".parse().unwrap(),
         // The pages render without a built bundle; only hydration needs it.
@@ -131,7 +167,7 @@ pub async fn spawn_app() -> TestApp {
 /// A server whose settings `customise` has adjusted first.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(&dir);
+    let mut settings = test_settings(&dir, fresh_database_url(&dir).await);
     customise(&mut settings);
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());

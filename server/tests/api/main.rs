@@ -7,5 +7,6 @@ mod health;
 mod helpers;
 mod openapi;
 mod pages;
+mod postgres;
 mod tasks;
 mod tokens;

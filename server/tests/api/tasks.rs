@@ -27,15 +27,12 @@ impl TestApp {
 
     /// `user`'s tasks as stored, oldest first, read straight from the database.
     pub async fn stored_tasks(&self, user: &SignedUp) -> Vec<(i64, String, Option<String>, bool)> {
-        let leptodo::Database::Sqlite(pool) = &self.db else {
-            panic!("these tests use SQLite")
-        };
-        sqlx::query_as(
+        leptodo::with_pool!(&self.db, pool => sqlx::query_as(
             "SELECT id, title, description, completed FROM tasks WHERE user_id = $1 ORDER BY id",
         )
         .bind(&user.user_id)
         .fetch_all(pool)
-        .await
+        .await)
         .unwrap()
     }
 }
