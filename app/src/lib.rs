@@ -4,16 +4,26 @@
 //! against the `leptodo` domain crate) and with `hydrate` into the WASM bundle (making the
 //! server-rendered page interactive).
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
+pub mod account;
+pub mod errors;
 mod health;
+pub mod session;
+pub mod tasks;
 
 pub use health::{CheckHealth, HealthReport};
+
+use account::{AccountActions, SignInPage, SignOutButton, SignUpPage};
+use session::UserView;
+
+/// Who is signed in, refetched whenever a sign-up, sign-in or sign-out completes.
+pub type CurrentUser = Resource<Result<Option<UserView>, errors::UiError>>;
 
 /// The HTML document around the app. The server renders it; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -38,6 +48,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
+    let actions = AccountActions::new();
+    provide_context(actions);
+    let user: CurrentUser = Resource::new(move || actions.version(), |_| session::current_user());
+    provide_context(user);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/leptodo.css" />
@@ -46,11 +60,45 @@ pub fn App() -> impl IntoView {
         <Title text="Leptodo" />
 
         <Router>
+            <header class="topbar">
+                <a href="/" class="brand">"Leptodo"</a>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => Either::Left(view! {
+                                <div class="who">
+                                    <span class="user" data-testid="current-user">
+                                        <span class="name">{user.name}</span>
+                                        <span class="email">{user.email}</span>
+                                    </span>
+                                    <SignOutButton />
+                                </div>
+                            }),
+                            _ => Either::Right(view! {
+                                <nav class="who" aria-label="Account">
+                                    <a href="/sign-in">"Sign in"</a>
+                                    <a href="/sign-up" class="button">"Sign up"</a>
+                                </nav>
+                            }),
+                        }
+                    })}
+                </Transition>
+            </header>
             <main class="page">
+                // Async: a page's data (and any redirect) is settled before the first byte is
+                // sent, so redirects are real 302s and no-JavaScript visitors get whole pages.
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("") view=tasks::Dashboard ssr=SsrMode::Async />
+                    <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("status") view=StatusPage />
                 </Routes>
             </main>
+            <footer class="footer">
+                <a href="/status">"Server status"</a>
+                " · "
+                <a href="/docs/">"API docs"</a>
+            </footer>
         </Router>
     }
 }
@@ -67,10 +115,10 @@ fn mark_hydrated() {
 }
 
 #[component]
-fn HomePage() -> impl IntoView {
+fn StatusPage() -> impl IntoView {
     view! {
         <header class="hero">
-            <h1>"Leptodo"</h1>
+            <h1>"Server status"</h1>
             <p class="tagline">"Your tasks, rendered on the server and alive in the browser."</p>
         </header>
         <health::HealthPanel />

@@ -1,15 +1,15 @@
 import { test, expect, waitForHydration } from "./fixtures";
 
-test("the home page is server-rendered, then hydrates and calls a server function", async ({
+test("the status page is server-rendered, then hydrates and calls a server function", async ({
   page,
   consoleProblems,
 }) => {
   // Before any script runs, the HTML already carries the content (server rendering).
-  const response = await page.request.get("/");
+  const response = await page.request.get("/status");
   expect(response.status()).toBe(200);
   expect(await response.text()).toContain("Check the server");
 
-  await page.goto("/");
+  await page.goto("/status");
   await expect(page).toHaveTitle("Leptodo");
   await waitForHydration(page);
 
@@ -24,8 +24,8 @@ test("the home page is server-rendered, then hydrates and calls a server functio
 test("without WASM the page still renders, and the control stays inert", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto("/");
-  await expect(page.getByRole("heading", { name: "Leptodo" })).toBeVisible();
+  await page.goto("/status");
+  await expect(page.getByRole("heading", { name: "Server status", level: 1 })).toBeVisible();
   await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
   await page.getByTestId("check-health").click();
   await expect(page.getByTestId("health-status")).toHaveText("Not checked yet.");

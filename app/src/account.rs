@@ -1,0 +1,260 @@
+//! Sign-up, sign-in and sign-out: server functions that call the same account service as
+//! `/api/auth`, and the forms that call them — plain HTML forms that work without JavaScript
+//! and are enhanced when the WASM bundle has loaded.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_router::hooks::use_query_map;
+
+use crate::{errors::UiError, session::UserView};
+
+#[server]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<UserView, UiError> {
+    use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
+    let auth = auth()?;
+    let input = leptodo::users::SignUpInput {
+        name,
+        email,
+        password,
+    };
+    match auth.sign_up(input, &client_info()?).await {
+        Ok(signed) => {
+            set_cookie(
+                auth.session_cookie()
+                    .set(&signed.session_token, auth.session_policy().lifetime),
+            );
+            leptos_axum::redirect("/");
+            Ok(user_view(&signed.user))
+        }
+        Err(err) => fail(err.into(), "/sign-up"),
+    }
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<UserView, UiError> {
+    use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
+    let auth = auth()?;
+    let input = leptodo::users::SignInInput { email, password };
+    match auth.sign_in(input, &client_info()?).await {
+        Ok(signed) => {
+            set_cookie(
+                auth.session_cookie()
+                    .set(&signed.session_token, auth.session_policy().lifetime),
+            );
+            leptos_axum::redirect("/");
+            Ok(user_view(&signed.user))
+        }
+        Err(err) => fail(err.into(), "/sign-in"),
+    }
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), UiError> {
+    use crate::session::server::{auth, client_info, session_token, set_cookie};
+    let auth = auth()?;
+    if let Some(token) = session_token() {
+        auth.sign_out(&token, &client_info()?).await?;
+    }
+    set_cookie(auth.session_cookie().clear());
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The account actions, shared through context so the header can refresh who is signed in.
+#[derive(Clone, Copy)]
+pub struct AccountActions {
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+impl AccountActions {
+    pub fn new() -> Self {
+        Self {
+            sign_up: ServerAction::new(),
+            sign_in: ServerAction::new(),
+            sign_out: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever one of them completes.
+    pub fn version(&self) -> usize {
+        self.sign_up.version().get() + self.sign_in.version().get() + self.sign_out.version().get()
+    }
+}
+
+impl Default for AccountActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The error to show: the enhanced action's, else the one a plain form post sent back in the URL.
+pub fn form_error<T, S>(value: S) -> Signal<Option<UiError>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, UiError>>> + Send + Sync + 'static,
+{
+    let query = use_query_map();
+    Signal::derive(move || match value.get() {
+        Some(Err(err)) => Some(err),
+        Some(Ok(_)) => None,
+        None => query
+            .with(|q| q.get("error"))
+            .and_then(|code| UiError::from_code(&code)),
+    })
+}
+
+/// A labelled input with its error text tied to it (`aria-describedby`).
+#[component]
+fn Field(
+    /// The input's name (the server function's argument).
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] minlength: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+    error: Signal<Option<UiError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let problem = move || error.get().and_then(|e| e.field(name));
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if problem().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=true
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || problem().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            <p class="field-error" id=error_id role="alert">
+                {problem}
+            </p>
+        </div>
+    }
+}
+
+/// An error that belongs to no one field, above the submit button.
+#[component]
+fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
+    let general = move || {
+        error
+            .get()
+            .filter(|e| e.fields.is_empty())
+            .map(|e| e.message)
+    };
+    view! {
+        <p class="form-error" role="alert" data-testid="form-error">
+            {general}
+        </p>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let actions = expect_context::<AccountActions>();
+    let action = actions.sign_in;
+    let error = form_error(action.value());
+    let pending = action.pending();
+    let user = expect_context::<crate::CurrentUser>();
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => Either::Left(view! { <leptos_router::components::Redirect path="/" /> }),
+                    _ => Either::Right(view! {
+                        <section class="card auth-card" aria-labelledby="sign-in-title">
+                            <h1 id="sign-in-title">"Sign in"</h1>
+                            <ActionForm action=action attr:novalidate=false>
+                                <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
+                                <Field name="password" label="Password" kind="password" autocomplete="current-password" error=error />
+                                <FormError error=error />
+                                <button type="submit" disabled=move || pending.get()>
+                                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                                </button>
+                            </ActionForm>
+                            <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
+                        </section>
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let actions = expect_context::<AccountActions>();
+    let action = actions.sign_up;
+    let error = form_error(action.value());
+    let pending = action.pending();
+    let user = expect_context::<crate::CurrentUser>();
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => Either::Left(view! { <leptos_router::components::Redirect path="/" /> }),
+                    _ => Either::Right(view! {
+                        <section class="card auth-card" aria-labelledby="sign-up-title">
+                            <h1 id="sign-up-title">"Create your account"</h1>
+                            <ActionForm action=action>
+                                <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
+                                <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
+                                <Field
+                                    name="password"
+                                    label="Password"
+                                    kind="password"
+                                    autocomplete="new-password"
+                                    hint="8 to 128 characters."
+                                    minlength=8
+                                    maxlength=128
+                                    error=error
+                                />
+                                <FormError error=error />
+                                <button type="submit" disabled=move || pending.get()>
+                                    {move || if pending.get() { "Creating your account…" } else { "Create account" }}
+                                </button>
+                            </ActionForm>
+                            <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
+                        </section>
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The sign-out control in the header: a one-button form, so it works without JavaScript.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = expect_context::<AccountActions>().sign_out;
+    view! {
+        <ActionForm action=action attr:class="sign-out">
+            <button type="submit" class="secondary" data-testid="sign-out">
+                "Sign out"
+            </button>
+        </ActionForm>
+    }
+}

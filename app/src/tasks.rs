@@ -1,0 +1,544 @@
+//! The task dashboard: server functions over the same task rules as the REST API
+//! (`leptodo::tasks`), with identity from the session cookie, and the page that uses them.
+//! Adding, toggling, deleting and editing are forms, so they work without JavaScript too.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use crate::{account::form_error, errors::UiError};
+
+/// Tasks per page.
+pub const PAGE_SIZE: u32 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    /// RFC 3339, for `<time datetime>`.
+    pub created_at: String,
+    /// For people, e.g. "22 Nov 2026".
+    pub created_on: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Filter {
+    #[default]
+    All,
+    Active,
+    Completed,
+}
+
+impl Filter {
+    pub fn from_query(value: Option<&str>) -> Self {
+        match value {
+            Some("active") => Self::Active,
+            Some("completed") => Self::Completed,
+            _ => Self::All,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Completed => "completed",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Completed => "Completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub tasks: Vec<TaskView>,
+    pub all: i64,
+    pub active: i64,
+    pub completed: i64,
+    /// Whether an older page exists for this filter.
+    pub has_more: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use leptodo::tasks::Task;
+
+    use super::TaskView;
+
+    pub fn view(task: Task) -> TaskView {
+        let format =
+            time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+        TaskView {
+            id: task.id,
+            created_on: task.created_at.format(&format).unwrap_or_default(),
+            created_at: task
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            title: task.title,
+            description: task.description,
+            completed: task.completed,
+        }
+    }
+}
+
+#[server]
+pub async fn list_tasks(filter: Filter, page: u32) -> Result<TaskPage, UiError> {
+    use crate::session::server::{auth, require_user, set_error_status};
+    use leptodo::tasks::{self, ListQuery};
+    let db = auth()?.database().clone();
+    let user = require_user().await.inspect_err(set_error_status)?;
+    let page = page.max(1);
+    let query = ListQuery {
+        completed: match filter {
+            Filter::All => None,
+            Filter::Active => Some(false),
+            Filter::Completed => Some(true),
+        },
+        limit: PAGE_SIZE,
+        offset: u64::from(page - 1) * u64::from(PAGE_SIZE),
+    };
+    let listed = tasks::list(&db, &user.id, &query).await?;
+    let counts = tasks::counts(&db, &user.id).await?;
+    let in_filter = match filter {
+        Filter::All => counts.all,
+        Filter::Active => counts.active,
+        Filter::Completed => counts.completed,
+    };
+    Ok(TaskPage {
+        has_more: (query.offset + listed.len() as u64) < in_filter as u64,
+        tasks: listed.into_iter().map(server::view).collect(),
+        all: counts.all,
+        active: counts.active,
+        completed: counts.completed,
+    })
+}
+
+#[server]
+pub async fn add_task(title: String, description: Option<String>) -> Result<TaskView, UiError> {
+    use crate::session::server::{auth, fail, referring_page, require_user};
+    use leptodo::tasks::{self, CreateTask, NewTask};
+    let page = referring_page("/", &[]);
+    let result = async {
+        let db = auth()?.database().clone();
+        let user = require_user().await?;
+        let task = NewTask::parse(&CreateTask { title, description })?;
+        Ok::<_, UiError>(tasks::create(&db, &user.id, &task).await?)
+    }
+    .await;
+    match result {
+        Ok(task) => Ok(server::view(task)),
+        Err(err) => fail(err, &page),
+    }
+}
+
+#[server]
+pub async fn toggle_task(id: i64) -> Result<TaskView, UiError> {
+    use crate::session::server::{auth, fail, referring_page, require_user};
+    let page = referring_page("/", &[]);
+    let result = async {
+        let db = auth()?.database().clone();
+        let user = require_user().await?;
+        Ok::<_, UiError>(leptodo::tasks::toggle(&db, &user.id, id).await?)
+    }
+    .await;
+    match result {
+        Ok(task) => Ok(server::view(task)),
+        Err(err) => fail(err, &page),
+    }
+}
+
+#[server]
+pub async fn delete_task(id: i64) -> Result<i64, UiError> {
+    use crate::session::server::{auth, fail, referring_page, require_user};
+    let page = referring_page("/", &[]);
+    let result = async {
+        let db = auth()?.database().clone();
+        let user = require_user().await?;
+        Ok::<_, UiError>(leptodo::tasks::delete(&db, &user.id, id).await?)
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(id),
+        Err(err) => fail(err, &page),
+    }
+}
+
+#[server]
+pub async fn update_task(
+    id: i64,
+    title: String,
+    description: Option<String>,
+) -> Result<TaskView, UiError> {
+    use crate::session::server::{auth, fail, referring_page, require_user};
+    use leptodo::tasks::{self, TaskChanges, UpdateTask};
+    let back = referring_page("/", &["edit"]);
+    let result = async {
+        let db = auth()?.database().clone();
+        let user = require_user().await?;
+        let changes = TaskChanges::parse(&UpdateTask {
+            title: Some(Some(title)),
+            description: Some(description),
+            completed: None,
+        })?;
+        Ok::<_, UiError>(tasks::update(&db, &user.id, id, &changes).await?)
+    }
+    .await;
+    match result {
+        Ok(task) => {
+            // Close the editor: back to the page without `edit=`.
+            leptos_axum::redirect(&back);
+            Ok(server::view(task))
+        }
+        Err(err) => fail(err, &referring_page("/", &[])),
+    }
+}
+
+/// `/`: the signed-in user's tasks; signed-out visitors go to `/sign-in`.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let user = expect_context::<crate::CurrentUser>();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => Either::Left(view! { <TaskBoard /> }),
+                    _ => Either::Right(view! { <leptos_router::components::Redirect path="/sign-in" /> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The query string for a filter, page and (optionally) the task being edited.
+fn href(filter: Filter, page: u32, edit: Option<i64>) -> String {
+    let mut parts = Vec::new();
+    if filter != Filter::All {
+        parts.push(format!("filter={}", filter.as_str()));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if let Some(id) = edit {
+        parts.push(format!("edit={id}"));
+    }
+    if parts.is_empty() {
+        "/".into()
+    } else {
+        format!("/?{}", parts.join("&"))
+    }
+}
+
+#[component]
+fn TaskBoard() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| Filter::from_query(q.get("filter").as_deref())));
+    let page = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
+    });
+    let editing =
+        Memo::new(move |_| query.with(|q| q.get("edit").and_then(|id| id.parse::<i64>().ok())));
+
+    let add = ServerAction::<AddTask>::new();
+    let toggle = ServerAction::<ToggleTask>::new();
+    let delete = ServerAction::<DeleteTask>::new();
+    let update = ServerAction::<UpdateTask>::new();
+    let tasks = Resource::new(
+        move || {
+            (
+                filter.get(),
+                page.get(),
+                add.version().get()
+                    + toggle.version().get()
+                    + delete.version().get()
+                    + update.version().get(),
+            )
+        },
+        |(filter, page, _)| list_tasks(filter, page),
+    );
+
+    // An expired session anywhere leads back to sign-in, with a message.
+    let navigate = use_navigate();
+    let user = expect_context::<crate::CurrentUser>();
+    Effect::new(move |_| {
+        let expired = [
+            add.value().get().and_then(Result::err),
+            toggle
+                .value()
+                .get()
+                .map(|r| r.map(drop))
+                .and_then(Result::err),
+            delete
+                .value()
+                .get()
+                .map(|r| r.map(drop))
+                .and_then(Result::err),
+            update
+                .value()
+                .get()
+                .map(|r| r.map(drop))
+                .and_then(Result::err),
+            tasks.get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|e| e.is_signed_out());
+        if expired {
+            user.refetch();
+            navigate("/sign-in?error=SIGNED_OUT", Default::default());
+        }
+    });
+
+    let add_error = form_error(add.value());
+    let row_error = Signal::derive(move || {
+        toggle
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete.value().get().and_then(Result::err))
+            .filter(|e| !e.is_signed_out())
+            .or_else(|| {
+                query
+                    .with(|q| q.get("error"))
+                    .and_then(|c| UiError::from_code(&c))
+                    .filter(|e| e.fields.is_empty())
+            })
+    });
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_)))
+            && let Some(form) = add_form.get()
+        {
+            form.reset();
+        }
+    });
+
+    view! {
+        <section class="card" aria-labelledby="add-title">
+            <h2 id="add-title">"Add a task"</h2>
+            <ActionForm action=add node_ref=add_form attr:class="add-task">
+                <div class="field">
+                    <label for="new-title">"Title"</label>
+                    <input
+                        id="new-title"
+                        name="title"
+                        required=true
+                        maxlength=200
+                        autocomplete="off"
+                        placeholder="What needs doing?"
+                        aria-invalid=move || add_error.get().and_then(|e| e.field("title")).map(|_| "true")
+                        aria-describedby="new-title-error"
+                    />
+                    <p class="field-error" id="new-title-error" role="alert">
+                        {move || add_error.get().and_then(|e| e.field("title"))}
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="new-description">"Description " <span class="optional">"(optional)"</span></label>
+                    <textarea
+                        id="new-description"
+                        name="description"
+                        rows=2
+                        maxlength=1000
+                        aria-describedby="new-description-error"
+                    ></textarea>
+                    <p class="field-error" id="new-description-error" role="alert">
+                        {move || add_error.get().and_then(|e| e.field("description"))}
+                    </p>
+                </div>
+                <p class="form-error" role="alert">
+                    {move || add_error.get().filter(|e| e.fields.is_empty() && !e.is_signed_out()).map(|e| e.message)}
+                </p>
+                <button type="submit" data-testid="add-task" disabled=move || add.pending().get()>
+                    {move || if add.pending().get() { "Adding…" } else { "Add task" }}
+                </button>
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="tasks-title">
+            <h2 id="tasks-title">"Your tasks"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading tasks…"</p> }>
+                {move || Suspend::new(async move {
+                    match tasks.await {
+                        Ok(listed) => Either::Left(view! {
+                            <TaskList
+                                listed=listed
+                                filter=filter.get_untracked()
+                                page=page.get_untracked()
+                                editing=editing
+                                toggle=toggle
+                                delete=delete
+                                update=update
+                                row_error=row_error
+                            />
+                        }),
+                        Err(err) => Either::Right(view! {
+                            <p class="form-error" role="alert">{err.message}</p>
+                        }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TaskList(
+    listed: TaskPage,
+    filter: Filter,
+    page: u32,
+    editing: Memo<Option<i64>>,
+    toggle: ServerAction<ToggleTask>,
+    delete: ServerAction<DeleteTask>,
+    update: ServerAction<UpdateTask>,
+    row_error: Signal<Option<UiError>>,
+) -> impl IntoView {
+    let filters = [
+        (Filter::All, listed.all),
+        (Filter::Active, listed.active),
+        (Filter::Completed, listed.completed),
+    ];
+    let empty = listed.tasks.is_empty();
+    let empty_text = match filter {
+        Filter::All => "No tasks yet. Add your first one above.",
+        Filter::Active => "Nothing left to do.",
+        Filter::Completed => "No completed tasks yet.",
+    };
+    let has_more = listed.has_more;
+    view! {
+        <nav class="filters" aria-label="Filter tasks">
+            {filters
+                .into_iter()
+                .map(|(f, count)| {
+                    view! {
+                        <a
+                            href=href(f, 1, None)
+                            aria-current=(f == filter).then_some("page")
+                            data-testid=format!("filter-{}", f.as_str())
+                        >
+                            {f.label()}
+                            " "
+                            <span class="count">{count}</span>
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+        <p class="form-error" role="alert">{move || row_error.get().map(|e| e.message)}</p>
+        {if empty {
+            Either::Left(view! { <p class="empty" data-testid="empty">{empty_text}</p> })
+        } else {
+            Either::Right(view! {
+                <ul class="tasks">
+                    {listed
+                        .tasks
+                        .into_iter()
+                        .map(|task| view! { <TaskRow task filter page editing toggle delete update /> })
+                        .collect_view()}
+                </ul>
+            })
+        }}
+        <nav class="pager" aria-label="Pages">
+            {(page > 1).then(|| view! { <a href=href(filter, page - 1, None) rel="prev">"← Newer"</a> })}
+            {has_more.then(|| view! { <a href=href(filter, page + 1, None) rel="next" data-testid="older">"Older →"</a> })}
+        </nav>
+    }
+}
+
+#[component]
+fn TaskRow(
+    task: TaskView,
+    filter: Filter,
+    page: u32,
+    editing: Memo<Option<i64>>,
+    toggle: ServerAction<ToggleTask>,
+    delete: ServerAction<DeleteTask>,
+    update: ServerAction<UpdateTask>,
+) -> impl IntoView {
+    let id = task.id;
+    let busy = move || {
+        (toggle.pending().get()
+            && toggle
+                .input()
+                .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
+            || (delete.pending().get()
+                && delete
+                    .input()
+                    .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
+    };
+    let is_editing = move || editing.get() == Some(id);
+    let update_error = form_error(update.value());
+    let TaskView {
+        title,
+        description,
+        completed,
+        created_at,
+        created_on,
+        ..
+    } = task;
+    let toggle_label = if completed {
+        format!("Mark “{title}” as not done")
+    } else {
+        format!("Mark “{title}” as done")
+    };
+    let delete_label = format!("Delete “{title}”");
+    let edit_label = format!("Edit “{title}”");
+    view! {
+        <li class="task" class:done=completed class:busy=busy data-testid="task" aria-busy=move || busy().then_some("true")>
+            <ActionForm action=toggle attr:class="toggle">
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="check" aria-label=toggle_label aria-pressed=if completed { "true" } else { "false" } data-testid="toggle">
+                    {if completed { "✓" } else { "" }}
+                </button>
+            </ActionForm>
+            {move || {
+                let (title, description) = (title.clone(), description.clone());
+                if is_editing() {
+                    Either::Left(view! {
+                        <ActionForm action=update attr:class="edit-task">
+                            <input type="hidden" name="id" value=id />
+                            <label class="visually-hidden" for=format!("edit-title-{id}")>"Title"</label>
+                            <input id=format!("edit-title-{id}") name="title" value=title required=true maxlength=200 autofocus=true data-testid="edit-title" />
+                            <label class="visually-hidden" for=format!("edit-description-{id}")>"Description"</label>
+                            <textarea id=format!("edit-description-{id}") name="description" rows=2 maxlength=1000>{description.unwrap_or_default()}</textarea>
+                            <p class="field-error" role="alert">{move || update_error.get().map(|e| e.message)}</p>
+                            <div class="row-actions">
+                                <button type="submit" data-testid="save">{move || if update.pending().get() { "Saving…" } else { "Save" }}</button>
+                                <a class="button secondary" href=href(filter, page, None)>"Cancel"</a>
+                            </div>
+                        </ActionForm>
+                    })
+                } else {
+                    Either::Right(view! {
+                        <div class="task-body">
+                            <p class="title" data-testid="task-title">{title}</p>
+                            {description.map(|d| view! { <p class="description">{d}</p> })}
+                            <p class="meta">"Added " <time datetime=created_at.clone()>{created_on.clone()}</time></p>
+                        </div>
+                    })
+                }
+            }}
+            <div class="row-actions">
+                <a class="button secondary" href=href(filter, page, Some(id)) aria-label=edit_label data-testid="edit">"Edit"</a>
+                <ActionForm action=delete attr:class="delete">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="danger" aria-label=delete_label data-testid="delete">"Delete"</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
