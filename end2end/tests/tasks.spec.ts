@@ -203,3 +203,29 @@ test("the core flow works without JavaScript", async ({ browser }) => {
   expect(await titles(page)).toEqual(["Second", "First, edited"]);
   await context.close();
 });
+
+test("forms work from the keyboard alone", async ({ page, consoleProblems }) => {
+  const email = uniqueEmail("keys");
+  await page.goto("/sign-up");
+  await waitForHydration(page);
+  await page.getByLabel("Name").focus();
+  await page.keyboard.type("Kay");
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await page.keyboard.type(email);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("current-user")).toContainText(email);
+
+  await page.getByLabel("Title").focus();
+  await page.keyboard.type("Typed, not clicked");
+  await page.keyboard.press("Enter");
+  await expect(row(page, "Typed, not clicked")).toBeVisible();
+  // The row's controls are reachable with Tab and carry their task in their names.
+  await expect(row(page, "Typed, not clicked").getByRole("button", { name: "Mark “Typed, not clicked” as done" })).toBeVisible();
+  await row(page, "Typed, not clicked").getByTestId("toggle").focus();
+  await page.keyboard.press("Enter");
+  await expect(row(page, "Typed, not clicked")).toHaveClass(/done/);
+});
