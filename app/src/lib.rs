@@ -48,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     let actions = AccountActions::new();
     provide_context(actions);
     let user: CurrentUser = Resource::new(move || actions.version(), |_| session::current_user());
@@ -100,6 +102,31 @@ pub fn App() -> impl IntoView {
                 <a href="/docs/">"API docs"</a>
             </footer>
         </Router>
+    }
+}
+
+/// Sends a Content-Security-Policy with every page: scripts only with this response's nonce
+/// (Leptos puts it on its hydration scripts) and what they load, WebAssembly allowed, and
+/// nothing framed, embedded or posted elsewhere.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    use leptos::config::LeptosOptions;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    // cargo-leptos's live reload talks over a websocket in development only.
+    let dev = use_context::<LeptosOptions>().is_some_and(|o| o.env == leptos::config::Env::DEV);
+    let connect = if dev { "'self' ws: wss:" } else { "'self'" };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src {connect}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

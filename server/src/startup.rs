@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use app::{App, shell};
-use axum::{Router, extract::DefaultBodyLimit};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, header},
+};
 use leptodo::{
     Auth, AuthSettings, Database, session_cookie::SessionCookie, sessions::SessionPolicy,
     throttle::ThrottleSettings, tokens::TokenSettings,
@@ -15,7 +19,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
     config::Settings,
@@ -216,6 +220,19 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Hardening for every response; pages add their Content-Security-Policy (app crate).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.ready.clone(),
             crate::state::require_ready,
