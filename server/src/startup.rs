@@ -1,8 +1,6 @@
 //! Building the application: database → state → router → listener.
 
-use std::{future::Future, net::SocketAddr};
-
-use std::time::Duration;
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use app::{App, shell};
