@@ -160,10 +160,12 @@ pub mod server {
                     .to_str()
                     .ok()?
                     .to_string();
-                let path = referer
-                    .splitn(4, '/')
-                    .nth(3)
-                    .map(|rest| format!("/{rest}"))?;
+                let rest = referer.splitn(4, '/').nth(3)?;
+                // Only a path on this site: `//host` or `/\host` would send the browser away.
+                if rest.starts_with(['/', '\\']) {
+                    return None;
+                }
+                let path = format!("/{rest}");
                 let (base, query) = path.split_once('?').unwrap_or((&path, ""));
                 let kept: Vec<&str> = query
                     .split('&')

@@ -128,3 +128,70 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
         .unwrap();
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 }
+
+/// The `action` of the page's form that calls server function `name`.
+fn form_action(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("action=\"/api/{name}"))
+        .unwrap_or_else(|| panic!("no form for {name} in {html}"));
+    let rest = &html[start + "action=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn plain_form_posts_redirect_back_within_the_site_only() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let html = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .header("cookie", &ada.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let add = form_action(&html, "add_task");
+    let post = |title: &'static str, referer: String| {
+        app.client
+            .post(app.url(&add))
+            .header("accept", "text/html")
+            .header("cookie", &ada.cookie)
+            .header("referer", referer)
+            .form(&[("title", title), ("description", "")])
+            .send()
+    };
+
+    // Back to the page the form was on, keeping its filter.
+    let ok = post("From a form", app.url("/?filter=active"))
+        .await
+        .unwrap();
+    assert!(ok.status().is_redirection(), "{}", ok.status());
+    assert_eq!(
+        ok.headers()["location"],
+        app.url("/?filter=active").as_str()
+    );
+    // A failure goes back with a code the page knows, and writes nothing.
+    let bad = post("   ", app.url("/?filter=active&error=OLD"))
+        .await
+        .unwrap();
+    assert!(bad.status().is_redirection(), "{}", bad.status());
+    assert_eq!(
+        bad.headers()["location"],
+        "/?filter=active&error=TITLE_REQUIRED"
+    );
+    // A Referer whose path would send the browser to another site is not followed.
+    for hostile in ["//evil.example/x", "/\\evil.example/x"] {
+        let response = post("  ", format!("{}/{hostile}", app.address))
+            .await
+            .unwrap();
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(
+            location, "/?error=TITLE_REQUIRED",
+            "{hostile} led to {location}"
+        );
+    }
+    assert_eq!(app.count("tasks").await, 1);
+}

@@ -537,7 +537,7 @@ async fn users_are_isolated_on_every_route() {
     for ((method, path, body), (_, missing_path, _)) in routes(&ada.user_id, bob_task)
         .into_iter()
         .zip(routes(&ada.user_id, missing_id))
-        .filter(|((_, path, _), _)| path.contains(&format!("/{bob_task}")))
+        .filter(|((_, path, _), _)| path.contains(&format!("/tasks/{bob_task}")))
     {
         let send = |path: String, body: Option<Value>| {
             let mut request = app.as_user(&ada, method.clone(), &path);
