@@ -174,50 +174,35 @@ fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let actions = expect_context::<AccountActions>();
-    let action = actions.sign_in;
+    let action = expect_context::<AccountActions>().sign_in;
     let error = form_error(action.value());
     let pending = action.pending();
-    let user = expect_context::<crate::CurrentUser>();
     view! {
-        <Transition>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => Either::Left(view! { <leptos_router::components::Redirect path="/" /> }),
-                    _ => Either::Right(view! {
-                        <section class="card auth-card" aria-labelledby="sign-in-title">
-                            <h1 id="sign-in-title">"Sign in"</h1>
-                            <ActionForm action=action attr:novalidate=false>
-                                <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
-                                <Field name="password" label="Password" kind="password" autocomplete="current-password" error=error />
-                                <FormError error=error />
-                                <button type="submit" disabled=move || pending.get()>
-                                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                                </button>
-                            </ActionForm>
-                            <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
-                        </section>
-                    }),
-                }
-            })}
-        </Transition>
+        <Gate signed_in=false otherwise="/">
+            <section class="card auth-card" aria-labelledby="sign-in-title">
+                <h1 id="sign-in-title">"Sign in"</h1>
+                <ActionForm action=action>
+                    <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
+                    <Field name="password" label="Password" kind="password" autocomplete="current-password" error=error />
+                    <FormError error=error />
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
+            </section>
+        </Gate>
     }
 }
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let actions = expect_context::<AccountActions>();
-    let action = actions.sign_up;
+    let action = expect_context::<AccountActions>().sign_up;
     let error = form_error(action.value());
     let pending = action.pending();
-    let user = expect_context::<crate::CurrentUser>();
     view! {
-        <Transition>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => Either::Left(view! { <leptos_router::components::Redirect path="/" /> }),
-                    _ => Either::Right(view! {
-                        <section class="card auth-card" aria-labelledby="sign-up-title">
+        <Gate signed_in=false otherwise="/">
+            <section class="card auth-card" aria-labelledby="sign-up-title">
                             <h1 id="sign-up-title">"Create your account"</h1>
                             <ActionForm action=action>
                                 <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
@@ -239,9 +224,28 @@ pub fn SignUpPage() -> impl IntoView {
                             </ActionForm>
                             <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
                         </section>
-                    }),
-                }
-            })}
+        </Gate>
+    }
+}
+
+/// Shows its children only to signed-in (`signed_in=true`) or signed-out visitors, and sends
+/// everyone else to `otherwise` (a real redirect when the page is server-rendered).
+#[component]
+pub fn Gate(signed_in: bool, otherwise: &'static str, children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<crate::CurrentUser>();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let is_signed_in = matches!(user.await, Ok(Some(_)));
+                    if is_signed_in == signed_in {
+                        Either::Left(children())
+                    } else {
+                        Either::Right(view! { <leptos_router::components::Redirect path=otherwise /> })
+                    }
+                })
+            }}
         </Transition>
     }
 }

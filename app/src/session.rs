@@ -114,6 +114,23 @@ pub mod server {
         })
     }
 
+    /// Runs `action` for the signed-in user. On failure, a plain form post goes back to the page
+    /// it came from (else `default_page`) with the error's code; an enhanced call gets the error.
+    pub async fn as_user<T, F, Fut>(default_page: &str, action: F) -> Result<T, UiError>
+    where
+        F: FnOnce(leptodo::Database, User) -> Fut,
+        Fut: std::future::Future<Output = Result<T, UiError>>,
+    {
+        let page = referring_page(default_page, &[]);
+        let result = async {
+            let db = auth()?.database().clone();
+            let user = require_user().await?;
+            action(db, user).await
+        }
+        .await;
+        result.or_else(|err| fail(err, &page))
+    }
+
     /// Sends a plain form post back to `page` with the error's code; returns the error for
     /// enhanced (JavaScript) callers.
     pub fn fail<T>(err: UiError, page: &str) -> Result<T, UiError> {

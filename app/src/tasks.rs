@@ -125,52 +125,31 @@ pub async fn list_tasks(filter: Filter, page: u32) -> Result<TaskPage, UiError> 
 
 #[server]
 pub async fn add_task(title: String, description: Option<String>) -> Result<TaskView, UiError> {
-    use crate::session::server::{auth, fail, referring_page, require_user};
     use leptodo::tasks::{self, CreateTask, NewTask};
-    let page = referring_page("/", &[]);
-    let result = async {
-        let db = auth()?.database().clone();
-        let user = require_user().await?;
+    crate::session::server::as_user("/", |db, user| async move {
         let task = NewTask::parse(&CreateTask { title, description })?;
-        Ok::<_, UiError>(tasks::create(&db, &user.id, &task).await?)
-    }
-    .await;
-    match result {
-        Ok(task) => Ok(server::view(task)),
-        Err(err) => fail(err, &page),
-    }
+        Ok(server::view(tasks::create(&db, &user.id, &task).await?))
+    })
+    .await
 }
 
 #[server]
 pub async fn toggle_task(id: i64) -> Result<TaskView, UiError> {
-    use crate::session::server::{auth, fail, referring_page, require_user};
-    let page = referring_page("/", &[]);
-    let result = async {
-        let db = auth()?.database().clone();
-        let user = require_user().await?;
-        Ok::<_, UiError>(leptodo::tasks::toggle(&db, &user.id, id).await?)
-    }
-    .await;
-    match result {
-        Ok(task) => Ok(server::view(task)),
-        Err(err) => fail(err, &page),
-    }
+    crate::session::server::as_user("/", |db, user| async move {
+        Ok(server::view(
+            leptodo::tasks::toggle(&db, &user.id, id).await?,
+        ))
+    })
+    .await
 }
 
 #[server]
 pub async fn delete_task(id: i64) -> Result<i64, UiError> {
-    use crate::session::server::{auth, fail, referring_page, require_user};
-    let page = referring_page("/", &[]);
-    let result = async {
-        let db = auth()?.database().clone();
-        let user = require_user().await?;
-        Ok::<_, UiError>(leptodo::tasks::delete(&db, &user.id, id).await?)
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(id),
-        Err(err) => fail(err, &page),
-    }
+    crate::session::server::as_user("/", |db, user| async move {
+        leptodo::tasks::delete(&db, &user.id, id).await?;
+        Ok(id)
+    })
+    .await
 }
 
 #[server]
@@ -179,43 +158,29 @@ pub async fn update_task(
     title: String,
     description: Option<String>,
 ) -> Result<TaskView, UiError> {
-    use crate::session::server::{auth, fail, referring_page, require_user};
+    use crate::session::server::{as_user, referring_page};
     use leptodo::tasks::{self, TaskChanges, UpdateTask};
-    let back = referring_page("/", &["edit"]);
-    let result = async {
-        let db = auth()?.database().clone();
-        let user = require_user().await?;
+    let task = as_user("/", |db, user| async move {
         let changes = TaskChanges::parse(&UpdateTask {
             title: Some(Some(title)),
             description: Some(description),
             completed: None,
         })?;
-        Ok::<_, UiError>(tasks::update(&db, &user.id, id, &changes).await?)
-    }
-    .await;
-    match result {
-        Ok(task) => {
-            // Close the editor: back to the page without `edit=`.
-            leptos_axum::redirect(&back);
-            Ok(server::view(task))
-        }
-        Err(err) => fail(err, &referring_page("/", &[])),
-    }
+        Ok(tasks::update(&db, &user.id, id, &changes).await?)
+    })
+    .await?;
+    // Close the editor: back to the page without `edit=`.
+    leptos_axum::redirect(&referring_page("/", &["edit"]));
+    Ok(server::view(task))
 }
 
 /// `/`: the signed-in user's tasks; signed-out visitors go to `/sign-in`.
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let user = expect_context::<crate::CurrentUser>();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => Either::Left(view! { <TaskBoard /> }),
-                    _ => Either::Right(view! { <leptos_router::components::Redirect path="/sign-in" /> }),
-                }
-            })}
-        </Transition>
+        <crate::account::Gate signed_in=true otherwise="/sign-in">
+            <TaskBoard />
+        </crate::account::Gate>
     }
 }
 
