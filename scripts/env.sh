@@ -5,5 +5,5 @@ LEPTODO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEPTODO_TOOLS="${LEPTODO_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/leptodo-tools}"
 export LEPTODO_ROOT LEPTODO_TOOLS
 export PATH="$LEPTODO_TOOLS/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-# The Python that holds the interop test peers (PyJWT, openapi-spec-validator).
+# The Python that holds the test peers (PyJWT, openapi-spec-validator, schemathesis).
 export LEPTODO_PYTHON="${LEPTODO_PYTHON:-$LEPTODO_TOOLS/venv/bin/python}"

@@ -51,6 +51,8 @@ pub fn authorize(caller: &Identity, user_id: &str) -> Result<()> {
     }
 }
 
+// Lengths are counted on the text as sent, as the OpenAPI `maxLength` and a browser's
+// `maxlength` count them; surrounding whitespace is trimmed afterwards.
 fn title(raw: &str) -> Result<String, FieldError> {
     let title = raw.trim();
     if title.is_empty() {
@@ -61,7 +63,7 @@ fn title(raw: &str) -> Result<String, FieldError> {
             "the title cannot be empty",
         ));
     }
-    if title.chars().count() > MAX_TITLE_CHARS {
+    if raw.chars().count() > MAX_TITLE_CHARS {
         return Err(FieldError::body(
             "title",
             "string_too_long",
@@ -72,12 +74,12 @@ fn title(raw: &str) -> Result<String, FieldError> {
     Ok(title.to_string())
 }
 
-/// Trimmed; empty means none.
+/// Trimmed; empty (or only whitespace) means none.
 fn description(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+    if raw.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(FieldError::body(
             "description",
             "string_too_long",
@@ -85,7 +87,8 @@ fn description(raw: Option<&str>) -> Result<Option<String>, FieldError> {
             format!("the description must be at most {MAX_DESCRIPTION_CHARS} characters"),
         ));
     }
-    Ok(Some(text.to_string()))
+    let text = raw.trim();
+    Ok((!text.is_empty()).then(|| text.to_string()))
 }
 
 fn collect<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T> {
@@ -100,7 +103,14 @@ fn collect<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateTask {
     /// 1–200 characters after trimming.
-    #[schema(example = "Buy milk", min_length = 1, max_length = 200)]
+    // The pattern: at least one character `str::trim` keeps (it removes Unicode White_Space,
+    // as `char::is_whitespace` defines it). Same in `UpdateTask`.
+    #[schema(
+        example = "Buy milk",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub title: String,
     /// Up to 1000 characters; empty or `null` for none.
     #[serde(default)]
@@ -143,16 +153,22 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// `PUT /api/{user_id}/tasks/{id}` body: fields left out keep their value.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct UpdateTask {
-    /// 1–200 characters after trimming.
+    /// 1–200 characters after trimming; not `null`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[schema(
+        value_type = String,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub title: Option<Option<String>>,
     /// Up to 1000 characters; `null` or empty removes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 1000)]
     pub description: Option<Option<String>>,
+    /// Not `null`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub completed: Option<Option<bool>>,
 }
 
@@ -486,6 +502,22 @@ mod tests {
             NewTask::parse(&CreateTask {
                 title: "é".repeat(201),
                 description: None
+            })
+            .is_err()
+        );
+        // Limits count the text as sent (as OpenAPI's maxLength does), padding included.
+        let padded = format!("{} ", "x".repeat(200));
+        assert!(
+            NewTask::parse(&CreateTask {
+                title: padded.clone(),
+                description: None
+            })
+            .is_err()
+        );
+        assert!(
+            NewTask::parse(&CreateTask {
+                title: "x".into(),
+                description: Some(format!("{}\r", "d".repeat(1000)))
             })
             .is_err()
         );

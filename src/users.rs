@@ -120,8 +120,8 @@ impl DisplayName {
 /// `POST /api/auth/sign-up/email` as Better Auth takes it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SignUpInput {
-    /// 1–100 characters.
-    #[schema(example = "Ada Lovelace")]
+    /// 1–100 characters after trimming, no control characters.
+    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 100)]
     pub name: String,
     /// Stored lower-cased; unique whatever its case.
     #[schema(example = "ada@example.com")]

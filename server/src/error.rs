@@ -98,6 +98,9 @@ impl IntoResponse for ApiError {
             }
             Self::Domain(leptodo::Error::Unavailable) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+                    .extensions_mut()
+                    .insert(crate::state::DatabaseUnreachable);
             }
             _ => {}
         }
@@ -126,3 +129,17 @@ pub enum Detail {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The answer when a handler panics: the ordinary JSON 500, saying nothing of the panic (which
+/// is logged). The connection and the other requests carry on.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::Domain(leptodo::Error::Internal(format!(
+        "a handler panicked: {what}"
+    )))
+    .into_response()
+}

@@ -17,7 +17,9 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
 
 use crate::{
     config::Settings,
@@ -28,6 +30,10 @@ use crate::{
 
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How long in-flight requests get to finish once shutdown starts (orchestrators commonly wait
+/// 30 s before SIGKILL).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 
 /// A server bound to its port and ready to run.
 pub struct Application {
@@ -92,6 +98,7 @@ impl Application {
                 &settings.auth.trusted_origins,
             ),
             ready,
+            outage: Default::default(),
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -113,8 +120,9 @@ impl Application {
         &self.db
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
-    /// database pool.
+    /// Serves until `shutdown` completes, then stops accepting connections, lets in-flight
+    /// requests finish (for up to [`SHUTDOWN_GRACE`]) and closes the database pool. Fails if
+    /// requests were still running when the grace period ran out.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -123,12 +131,32 @@ impl Application {
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let sweeper = tokio::spawn(sweep_expired_sessions(self.db.clone()));
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let (started, stopping) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = started.send(());
+        };
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(signal);
+        let grace_over = async {
+            match stopping.await {
+                Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+                // The server ended without a shutdown signal.
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let result = tokio::select! {
+            served = served => served,
+            () = grace_over => Err(std::io::Error::other(format!(
+                "requests were still running {} s after shutdown began; stopped anyway",
+                SHUTDOWN_GRACE.as_secs()
+            ))),
+        };
         sweeper.abort();
-        self.db.close().await;
-        served
+        if result.is_ok() {
+            // Waits for every connection to come back, so only once no request holds one.
+            self.db.close().await;
+        }
+        result
     }
 }
 
@@ -232,7 +260,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.ready.clone(),
+            state.clone(),
             crate::state::require_ready,
         ))
         .layer(axum::middleware::from_fn_with_state(
@@ -241,5 +269,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(origins.cors())
         .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .with_state(state)
 }

@@ -1,8 +1,11 @@
 //! What every handler can reach.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
 use axum::{
@@ -22,6 +25,7 @@ pub struct AppState {
     pub auth: Auth,
     pub origins: TrustedOrigins,
     pub ready: Readiness,
+    pub outage: Outage,
 }
 
 /// Whether the database schema is in place. It is from the start, except when Postgres was
@@ -44,14 +48,74 @@ impl Readiness {
     }
 }
 
-/// Middleware: 503 for everything but `/healthz` until the schema is in place.
+/// Marks a response that failed because the database could not be reached (set by
+/// `ApiError`), so the [`require_ready`] middleware can open the [`Outage`] gate.
+#[derive(Clone, Copy, Debug)]
+pub struct DatabaseUnreachable;
+
+/// How often the database is pinged during an outage.
+const OUTAGE_PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// Whether the database is known to be down. A short blip costs requests only a wait: each
+/// waits up to the pool's acquire timeout for a connection. Once one has waited it out
+/// (a 503), the outage is on: later requests get their 503 at once instead of each waiting
+/// again, while a probe pings the database twice a second and ends the outage when it
+/// answers. No restart is needed either way.
+#[derive(Clone, Debug, Default)]
+pub struct Outage(Arc<AtomicBool>);
+
+impl Outage {
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Ends the outage (if one is on): the database has just answered.
+    pub fn end(&self) {
+        if self.0.swap(false, Ordering::AcqRel) {
+            tracing::info!("the database answers again: serving");
+        }
+    }
+
+    /// Starts an outage (if none is on) and the probe that ends it.
+    fn begin(&self, db: &Database) {
+        if self
+            .0
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        tracing::warn!("the database is unreachable: answering 503 until it is back");
+        let (outage, db) = (self.clone(), db.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(OUTAGE_PROBE_EVERY).await;
+                if !outage.is_on() {
+                    return; // ended by a health check
+                }
+                if db.ping().await.is_ok() {
+                    outage.end();
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Middleware: 503 for everything but `/healthz` until the schema is in place, and at once
+/// while a database outage is on (see [`Outage`]).
 pub async fn require_ready(
-    State(ready): State<Readiness>,
+    State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    if ready.is_ready() || request.uri().path() == "/healthz" {
-        return next.run(request).await;
+    let exempt = request.uri().path() == "/healthz";
+    if !exempt && (!state.ready.is_ready() || state.outage.is_on()) {
+        return crate::error::ApiError::Domain(leptodo::Error::Unavailable).into_response();
     }
-    crate::error::ApiError::Domain(leptodo::Error::Unavailable).into_response()
+    let response = next.run(request).await;
+    if response.extensions().get::<DatabaseUnreachable>().is_some() {
+        state.outage.begin(&state.db);
+    }
+    response
 }

@@ -4,7 +4,7 @@ use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use leptodo::Database;
 use serde::Serialize;
 
-use crate::state::{AppState, Readiness};
+use crate::state::{AppState, Outage, Readiness};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
@@ -23,9 +23,15 @@ struct Health {
 async fn healthz(
     State(db): State<Database>,
     State(ready): State<Readiness>,
+    State(outage): State<Outage>,
 ) -> (StatusCode, Json<Health>) {
     let backend = db.backend().name();
-    match db.ping().await {
+    let ping = db.ping().await;
+    if ping.is_ok() {
+        // The database answers: any outage is over, so healthy here means serving.
+        outage.end();
+    }
+    match ping {
         // Reachable, but the schema is still being put in place.
         Ok(()) if !ready.is_ready() => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -87,7 +87,7 @@ pub async fn create(
 /// Read one task.
 #[utoipa::path(
     get, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
-    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
         (status = 200, description = "The task", body = Task),
         Errors401, Errors403, Errors404, Errors422,
@@ -106,7 +106,7 @@ pub async fn read(
 /// Change a task: fields left out keep their value.
 #[utoipa::path(
     put, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
-    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     request_body = UpdateTask,
     responses(
         (status = 200, description = "The changed task", body = Task),
@@ -128,7 +128,7 @@ pub async fn update(
 /// Delete a task.
 #[utoipa::path(
     delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
-    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
         (status = 204, description = "Deleted"),
         Errors401, Errors403, Errors404, Errors422,
@@ -148,7 +148,7 @@ pub async fn remove(
 /// Flip a task between open and completed.
 #[utoipa::path(
     patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks",
-    params(("user_id" = String, Path), ("id" = i64, Path, description = "The task id")),
+    params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
         (status = 200, description = "The task with `completed` flipped", body = Task),
         Errors401, Errors403, Errors404, Errors422,

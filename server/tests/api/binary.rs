@@ -1,32 +1,8 @@
 //! The shipped binary itself: its command line, its exit codes and its shutdown.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
-use crate::helpers::server_binary;
-
-/// The binary, run in `dir` with none of the caller's Leptodo settings in its environment.
-pub fn leptodo(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(server_binary());
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("LEPTOS_")
-            || key.starts_with("LEPTODO_")
-            || key.starts_with("DATABASE_")
-            || key.starts_with("BETTER_AUTH_")
-            || key.starts_with("JWT_")
-            || key.starts_with("AUTH_")
-            || key == "RUST_LOG"
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+use crate::process::{leptodo, start, start_with_log, wait_with_timeout};
 
 #[test]
 fn help_lists_subcommands_and_options() {
@@ -84,44 +60,6 @@ fn env_file_supplies_settings() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("from-dotenv.db").exists());
-}
-
-/// Starts `cmd` (a `serve`) and waits for its "listening on" log line; returns the process
-/// and the address it listens on.
-pub fn start(cmd: Command) -> (KillOnDrop, String) {
-    let (child, listening, _log) = start_with_log(cmd);
-    (child, listening)
-}
-
-/// Like [`start`], also handing back the rest of the server's log, line by line.
-fn start_with_log(mut cmd: Command) -> (KillOnDrop, String, mpsc::Receiver<String>) {
-    let mut child = KillOnDrop(
-        cmd.env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stderr = child.0.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let listening = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server should log that it is listening");
-        if let Some(at) = line.find("listening on http://") {
-            let rest = &line[at + "listening on http://".len()..];
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-        }
-    };
-    (child, listening, rx)
 }
 
 #[test]
@@ -332,30 +270,6 @@ fn the_audit_log_records_account_events_without_secrets() {
         crate::helpers::TEST_SECRET,
     ] {
         assert!(!text.contains(secret), "the log leaks {secret:?}:\n{text}");
-    }
-}
-
-/// Kills the server if the test fails before stopping it, so no process outlives the test.
-pub struct KillOnDrop(pub std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the server did not stop within {limit:?} of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

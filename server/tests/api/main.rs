@@ -8,5 +8,6 @@ mod helpers;
 mod openapi;
 mod pages;
 mod postgres;
+pub mod process;
 mod tasks;
 mod tokens;

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     helpers::spawn_app,
-    tokens::{interop_script, python},
+    process::{interop_script, python},
 };
 
 #[tokio::test]

@@ -2,18 +2,14 @@
 //! Postgres server (`LEPTODO_TEST_DATABASE_URL`) and Debian's PostgreSQL binaries, so they are
 //! ignored in the SQLite run; scripts/test runs them in its Postgres stage (`--include-ignored`).
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::{
-    binary::{leptodo, start},
-    helpers::{PASSWORD, POSTGRES_ENV, TEST_SECRET, create_postgres_database, spawn_app_with},
+    helpers::{PASSWORD, POSTGRES_ENV, create_postgres_database, spawn_app_with},
+    process::{Cluster, serve},
 };
 
 fn postgres_admin_url() -> String {
@@ -23,63 +19,6 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|| {
             panic!("{POSTGRES_ENV} must name a Postgres server (scripts/test sets it)")
         })
-}
-
-fn postgres_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres")
-}
-
-/// A private Postgres cluster this test may stop and start; removed on drop.
-struct Cluster {
-    dir: tempfile::TempDir,
-    url: String,
-}
-
-impl Cluster {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(postgres_script())
-            .args(["start", &dir.path().join("pg").display().to_string()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        Self { dir, url }
-    }
-
-    fn control(&self, action: &str) {
-        let status = Command::new(postgres_script())
-            .args([action, &self.state().display().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "scripts/postgres {action} failed");
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("pg")
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(postgres_script())
-            .args(["stop", &self.state().display().to_string()])
-            .status();
-    }
-}
-
-fn serve(dir: &Path, database_url: &str) -> (crate::binary::KillOnDrop, String) {
-    let mut cmd = leptodo(dir);
-    cmd.args(["serve", "--addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        .env("BETTER_AUTH_SECRET", TEST_SECRET)
-        .env("AUTH_RATE_LIMIT_IP", "off");
-    let (child, address) = start(cmd);
-    (child, format!("http://{address}"))
 }
 
 async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16, limit: Duration) {

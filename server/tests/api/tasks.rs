@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{SignedUp, TestApp, spawn_app};
+use crate::helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app};
 
 impl TestApp {
     /// A request with `user`'s Bearer token.
@@ -580,4 +580,51 @@ async fn users_are_isolated_on_every_route() {
         .map(|t| t["title"].clone())
         .collect();
     assert_eq!(titles, [json!("bob's secret")]);
+}
+
+#[tokio::test]
+async fn internal_errors_say_nothing_about_internals() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    // A database that no longer matches the code: every task query fails inside the server.
+    leptodo::with_pool!(&app.db, pool => sqlx::query("DROP TABLE tasks").execute(pool).await.map(|_| ()))
+        .unwrap();
+    let tasks = app.url(&format!("/api/{}/tasks", ada.user_id));
+    let answers = [
+        app.client
+            .get(&tasks)
+            .bearer_auth(&ada.token)
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .post(&tasks)
+            .bearer_auth(&ada.token)
+            .json(&json!({"title": "x"}))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in answers {
+        assert_eq!(response.status(), 500);
+        let body = response.text().await.unwrap();
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["code"], "INTERNAL_SERVER_ERROR");
+        for leak in [
+            "tasks",
+            "SELECT",
+            "INSERT",
+            "sqlx",
+            "table",
+            "relation",
+            "panicked",
+            ".rs:",
+            TEST_SECRET,
+        ] {
+            assert!(
+                !body.contains(leak),
+                "the 500 body reveals {leak:?}: {body}"
+            );
+        }
+    }
 }

@@ -1,14 +1,15 @@
 //! API tokens at the HTTP boundary: a table of hostile tokens (each a 401), issuer/audience
 //! enforcement, and interop with PyJWT — the FastAPI backend's library — both ways.
 
-use std::{path::PathBuf, process::Command};
-
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app, spawn_app_with};
+use crate::{
+    helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app, spawn_app_with},
+    process::{interop_script, python},
+};
 
 fn mint(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
     encode(
@@ -209,28 +210,6 @@ async fn issuer_and_audience_are_set_and_required_when_configured() {
             "{name}"
         );
     }
-}
-
-/// The Python with PyJWT and openapi-spec-validator (`scripts/bootstrap test` installs it).
-pub fn python() -> Command {
-    let python = std::env::var_os("LEPTODO_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/leptodo-tools/venv/bin/python"))
-        })
-        .filter(|p| p.exists())
-        .expect(
-            "the interop tests need the Python test peers: run `scripts/bootstrap test` \
-             (or set LEPTODO_PYTHON to a python with PyJWT and openapi-spec-validator)",
-        );
-    Command::new(python)
-}
-
-pub fn interop_script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/interop")
-        .join(name)
 }
 
 fn pyjwt(args: &[&str]) -> Result<String, String> {

@@ -1,0 +1,20 @@
+//! Reliability: the shipped binary under a minute of mixed load, `kill -9`, SIGTERM, a database
+//! outage and schema fuzzing, each checked for errors and lost writes.
+//!
+//! A test target of its own: cargo runs test targets one after another, so this load never
+//! disturbs the timing-sensitive tests in `api`. Every test here runs on SQLite, and again on
+//! Postgres in scripts/test's Postgres stage (`LEPTODO_TEST_DATABASE_URL`).
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+#[path = "../api/process.rs"]
+#[allow(dead_code)]
+mod process;
+
+mod client;
+mod crash;
+mod fuzz;
+mod outage;
+mod shutdown;
+mod soak;
