@@ -193,5 +193,16 @@ async fn plain_form_posts_redirect_back_within_the_site_only() {
             "{hostile} led to {location}"
         );
     }
+    // A form on another site posting to a server function with the victim's cookie (CSRF).
+    let forged = app
+        .client
+        .post(app.url(&add))
+        .header("cookie", &ada.cookie)
+        .header("origin", "https://evil.example")
+        .form(&[("title", "forged"), ("description", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
     assert_eq!(app.count("tasks").await, 1);
 }
