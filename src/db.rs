@@ -108,14 +108,19 @@ fn is_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08")
-                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
-                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, extended codes included.
-                || code == "5"
-                || code == "6"
-                || code.parse::<i32>().is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6)
-        }),
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else {
+                return false;
+            };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY and SQLITE_LOCKED, extended codes included. (Only for SQLite:
+                // many Postgres SQLSTATEs are all digits too, e.g. 22021 for a NUL byte.)
+                code.parse::<i32>()
+                    .is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6)
+            } else {
+                code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            }
+        }
         _ => false,
     }
 }

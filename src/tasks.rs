@@ -54,6 +54,9 @@ pub fn authorize(caller: &Identity, user_id: &str) -> Result<()> {
 // Lengths are counted on the text as sent, as the OpenAPI `maxLength` and a browser's
 // `maxlength` count them; surrounding whitespace is trimmed afterwards.
 fn title(raw: &str) -> Result<String, FieldError> {
+    if raw.contains('\0') {
+        return Err(nul_character("title"));
+    }
     let title = raw.trim();
     if title.is_empty() {
         return Err(FieldError::body(
@@ -74,11 +77,25 @@ fn title(raw: &str) -> Result<String, FieldError> {
     Ok(title.to_string())
 }
 
+/// Text may hold any character but NUL, which Postgres cannot store (SQLite could, but both
+/// backends must behave the same).
+fn nul_character(field: &str) -> FieldError {
+    FieldError::body(
+        field,
+        "string_pattern_mismatch",
+        "NUL_CHARACTER",
+        format!("the {field} cannot contain NUL (\\0) characters"),
+    )
+}
+
 /// Trimmed; empty (or only whitespace) means none.
 fn description(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(raw) = raw else {
         return Ok(None);
     };
+    if raw.contains('\0') {
+        return Err(nul_character("description"));
+    }
     if raw.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(FieldError::body(
             "description",
@@ -103,18 +120,18 @@ fn collect<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateTask {
     /// 1–200 characters after trimming.
-    // The pattern: at least one character `str::trim` keeps (it removes Unicode White_Space,
-    // as `char::is_whitespace` defines it). Same in `UpdateTask`.
+    // The pattern: no NUL, and at least one character `str::trim` keeps (it removes Unicode
+    // White_Space, as `char::is_whitespace` defines it). Same in `UpdateTask`.
     #[schema(
         example = "Buy milk",
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
     )]
     pub title: String,
     /// Up to 1000 characters; empty or `null` for none.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*$")]
     pub description: Option<String>,
 }
 
@@ -159,12 +176,12 @@ pub struct UpdateTask {
         value_type = String,
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
     )]
     pub title: Option<Option<String>>,
     /// Up to 1000 characters; `null` or empty removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00]*$")]
     pub description: Option<Option<String>>,
     /// Not `null`.
     #[serde(default, deserialize_with = "present")]

@@ -232,6 +232,11 @@ struct UserWithHash {
 /// The user with this email (any letter case) and their password hash, if there is one.
 pub async fn find_with_password_hash(db: &Database, email: &str) -> Result<Option<(User, String)>> {
     let email = email.trim().to_lowercase();
+    if email.contains('\0') {
+        // No stored email has one (sign-up refuses control characters), and Postgres cannot
+        // even compare a string holding one.
+        return Ok(None);
+    }
     let row: Option<UserWithHash> = with_pool!(db, pool => sqlx::query_as(
         "SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at, \
                 c.password_hash \

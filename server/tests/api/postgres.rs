@@ -254,3 +254,26 @@ async fn the_suite_runs_on_the_backend_it_was_asked_for() {
     assert_eq!(app.db.backend(), expected);
     eprintln!("integration tests running on {}", expected.name());
 }
+
+#[tokio::test]
+#[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
+async fn a_bad_value_is_not_mistaken_for_an_outage() {
+    // Postgres refuses a NUL byte in text with SQLSTATE 22021, all digits like SQLite's busy
+    // codes: it once tripped the outage gate, so any client could make an instance answer 503.
+    let url = create_postgres_database(&postgres_admin_url()).await;
+    let db = leptodo::Database::connect(&url, 1).await.unwrap();
+    let err = leptodo::with_pool!(&db, pool => sqlx::query("SELECT $1::text")
+        .bind("a\0b")
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap_err();
+    let code = err
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("22021"), "{err}");
+    let err = leptodo::DatabaseError::from(err);
+    assert!(!err.is_unavailable(), "{err} taken for an outage");
+    db.close().await;
+}

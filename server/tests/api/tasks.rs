@@ -628,3 +628,48 @@ async fn internal_errors_say_nothing_about_internals() {
         }
     }
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_alike_on_both_backends() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let tasks = format!("/api/{}/tasks", ada.user_id);
+    let made = app.create_task(&ada, "kept").await;
+    for (method, path, body) in [
+        (Method::POST, tasks.clone(), json!({"title": "a\0b"})),
+        (
+            Method::POST,
+            tasks.clone(),
+            json!({"title": "ok", "description": "\0"}),
+        ),
+        (
+            Method::PUT,
+            format!("{tasks}/{}", made["id"]),
+            json!({"title": "\0"}),
+        ),
+    ] {
+        let response = app
+            .as_user(&ada, method.clone(), &path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let error = json_of(response, 422).await;
+        assert_eq!(
+            error["detail"][0]["type"], "string_pattern_mismatch",
+            "{method} {body}"
+        );
+    }
+    // A NUL in a sign-in email is just an unknown account.
+    let sign_in = app
+        .post_json(
+            "/api/auth/sign-in/email",
+            &json!({"email": "ada@example.com\0", "password": "whatever-password"}),
+        )
+        .await;
+    assert_eq!(sign_in.status(), 401);
+    // Nothing was written, and the instance still serves.
+    assert_eq!(app.count("tasks").await, 1);
+    let listed = app.as_user(&ada, Method::GET, &tasks).send().await.unwrap();
+    assert_eq!(listed.status(), 200);
+}
