@@ -209,6 +209,26 @@ impl Database {
     }
 
     /// A round trip to the database, for health checks.
+    /// Whether the database server can be reached at all, tried with a fresh connection outside
+    /// the pool (within 2 s), so that a busy pool or lock contention does not look like an
+    /// outage. A SQLite file is always reachable.
+    pub async fn reachable(&self) -> bool {
+        match self {
+            Self::Sqlite(_) => true,
+            Self::Postgres(pool) => {
+                use sqlx::{ConnectOptions, Connection};
+                let options = pool.connect_options();
+                match tokio::time::timeout(Duration::from_secs(2), options.connect()).await {
+                    Ok(Ok(connection)) => {
+                        let _ = connection.close().await;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), DatabaseError> {
         let result = match self {
             Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),

@@ -77,6 +77,19 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
+        self.into_response_unlogged()
+    }
+}
+
+/// The 503 for a request refused while the database is known to be down or not migrated yet
+/// (logged once when that began, not per request).
+pub fn unavailable_response() -> Response {
+    ApiError::Domain(leptodo::Error::Unavailable).into_response_unlogged()
+}
+
+impl ApiError {
+    fn into_response_unlogged(self) -> Response {
+        let status = self.status();
         let message = self.message();
         let detail = match &self {
             Self::Domain(leptodo::Error::Invalid(errors)) => Detail::Problems(errors.clone()),

@@ -18,7 +18,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{
-    catch_panic::CatchPanicLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnFailure, TraceLayer},
 };
 
 use crate::{
@@ -154,7 +156,7 @@ impl Application {
         sweeper.abort();
         if result.is_ok() {
             // Waits for every connection to come back, so only once no request holds one.
-            self.db.close().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), self.db.close()).await;
         }
         result
     }
@@ -268,7 +270,12 @@ pub fn router(state: AppState) -> Router {
             security::refuse_untrusted_origin,
         ))
         .layer(origins.cors())
-        .layer(TraceLayer::new_for_http())
+        // 5xx answers are logged where they arise (once per outage for the 503s), not again
+        // per request here.
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .with_state(state)
 }

@@ -11,7 +11,7 @@ use std::{
 use axum::{
     extract::{FromRef, Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use leptodo::{Auth, Database};
 use leptos::config::LeptosOptions;
@@ -57,47 +57,64 @@ pub struct DatabaseUnreachable;
 const OUTAGE_PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Whether the database is known to be down. A short blip costs requests only a wait: each
-/// waits up to the pool's acquire timeout for a connection. Once one has waited it out
-/// (a 503), the outage is on: later requests get their 503 at once instead of each waiting
-/// again, while a probe pings the database twice a second and ends the outage when it
-/// answers. No restart is needed either way.
+/// waits up to the pool's acquire timeout for a connection. When one has waited it out (a
+/// 503), a fresh connection outside the pool tells a real outage from a busy pool or lock
+/// contention (which must not turn one client's flood into 503s for everyone). In an outage,
+/// later requests get their 503 at once instead of each waiting again, while a probe pings
+/// the database twice a second and ends the outage when it answers (so does `/healthz`). No
+/// restart is needed either way.
 #[derive(Clone, Debug, Default)]
-pub struct Outage(Arc<AtomicBool>);
+pub struct Outage(Arc<OutageState>);
+
+#[derive(Debug, Default)]
+struct OutageState {
+    on: AtomicBool,
+    /// A check (or the probe) is running: at most one at a time.
+    checking: AtomicBool,
+}
 
 impl Outage {
     pub fn is_on(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.on.load(Ordering::Acquire)
     }
 
     /// Ends the outage (if one is on): the database has just answered.
     pub fn end(&self) {
-        if self.0.swap(false, Ordering::AcqRel) {
+        if self.0.on.swap(false, Ordering::AcqRel) {
             tracing::info!("the database answers again: serving");
         }
     }
 
-    /// Starts an outage (if none is on) and the probe that ends it.
-    fn begin(&self, db: &Database) {
+    /// After a request found the database unavailable: checks whether it is really down and,
+    /// if so, starts an outage and the probe that ends it.
+    fn check(&self, db: &Database) {
         if self
             .0
+            .checking
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
             return;
         }
-        tracing::warn!("the database is unreachable: answering 503 until it is back");
         let (outage, db) = (self.clone(), db.clone());
         tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(OUTAGE_PROBE_EVERY).await;
-                if !outage.is_on() {
-                    return; // ended by a health check
-                }
-                if db.ping().await.is_ok() {
-                    outage.end();
-                    return;
+            if db.reachable().await {
+                tracing::warn!(
+                    "a request waited out the database pool's timeout, but the database is \
+                     reachable: the pool is busy (consider DATABASE_MAX_CONNECTIONS)"
+                );
+            } else {
+                outage.0.on.store(true, Ordering::Release);
+                tracing::warn!("the database is unreachable: answering 503 until it is back");
+                while outage.is_on() {
+                    if db.ping().await.is_ok() {
+                        outage.end();
+                        break;
+                    }
+                    tokio::time::sleep(OUTAGE_PROBE_EVERY).await;
                 }
             }
+            outage.0.checking.store(false, Ordering::Release);
         });
     }
 }
@@ -111,11 +128,12 @@ pub async fn require_ready(
 ) -> Response {
     let exempt = request.uri().path() == "/healthz";
     if !exempt && (!state.ready.is_ready() || state.outage.is_on()) {
-        return crate::error::ApiError::Domain(leptodo::Error::Unavailable).into_response();
+        // Known and logged once already: no log line per refused request.
+        return crate::error::unavailable_response();
     }
     let response = next.run(request).await;
     if response.extensions().get::<DatabaseUnreachable>().is_some() {
-        state.outage.begin(&state.db);
+        state.outage.check(&state.db);
     }
     response
 }

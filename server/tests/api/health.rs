@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_reports_a_reachable_database() {
@@ -37,4 +37,54 @@ async fn the_database_is_created_and_migrated_on_start() {
     .await)
     .unwrap();
     assert!(applied >= 1, "no migration recorded");
+}
+
+#[tokio::test]
+async fn a_busy_pool_is_not_an_outage() {
+    // One pooled connection, held elsewhere: a request waits out the pool's timeout (503).
+    let app = spawn_app_with(|s| s.database_max_connections = 1).await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let (held_tx, held) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let db = app.db.clone();
+    let holder = tokio::spawn(async move {
+        leptodo::with_pool!(&db, pool => {
+            let connection = pool.acquire().await.unwrap();
+            held_tx.send(()).unwrap();
+            let _ = released.await;
+            drop(connection);
+        })
+    });
+    held.await.unwrap();
+    let tasks = app.url(&format!("/api/{}/tasks", ada.user_id));
+    let starved = app
+        .client
+        .get(&tasks)
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(starved.status(), 503);
+    // The database itself is fine, so the instance does not declare an outage: what needs no
+    // connection is still served (a flood from one client must not become 503s for everyone).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let spec = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spec.status(), 200, "a busy pool was taken for an outage");
+    release.send(()).unwrap();
+    holder.await.unwrap();
+    for _ in 0..3 {
+        let next = app
+            .client
+            .get(&tasks)
+            .bearer_auth(&ada.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(next.status(), 200);
+    }
 }

@@ -22,6 +22,7 @@ const KILL_AFTER: usize = 500;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_stream_of_creates_loses_no_acknowledged_write() {
+    let _turn = crate::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (mut server, base) = serve(dir.path(), &url);

@@ -12,6 +12,13 @@ mod helpers;
 #[allow(dead_code)]
 mod process;
 
+/// The tests here each load the machine on purpose; they take turns, whoever runs them and
+/// with however many test threads, so one test's load is never another's noise.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 mod client;
 mod crash;
 mod fuzz;

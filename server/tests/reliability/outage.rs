@@ -31,6 +31,7 @@ struct Tally {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
 async fn a_postgres_outage_under_load_gives_503s_then_recovers_and_loses_nothing() {
+    let _turn = crate::one_at_a_time().await;
     let cluster = Cluster::start();
     let url = create_postgres_database(&cluster.url).await;
     let dir = tempfile::tempdir().unwrap();

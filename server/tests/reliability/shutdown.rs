@@ -20,6 +20,7 @@ const REQUESTS: usize = 48;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_finishes_in_flight_requests_then_exits_0() {
+    let _turn = crate::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (mut server, base) = serve(dir.path(), &url);
