@@ -5,7 +5,7 @@
 //! server-rendered page interactive).
 
 use leptos::{either::Either, prelude::*};
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -27,6 +27,8 @@ pub type CurrentUser = Resource<Result<Option<UserView>, errors::UiError>>;
 
 /// The HTML document around the app. The server renders it; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The server may fingerprint the bundle's names (`output_name` then carries the version).
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -34,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -56,7 +59,6 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/leptodo.css" />
         <Link rel="icon" href="/favicon.ico" />
         <Meta name="color-scheme" content="light dark" />
         <Title text="Leptodo" />

@@ -4,13 +4,23 @@ FastAPI + PyJWT verifying HS256 tokens signed with BETTER_AUTH_SECRET, the same
 /api/{user_id}/tasks routes and rules as Leptodo, SQLite in WAL mode. Written to be the
 reference's fastest honest configuration: plain sqlite3 (one connection per worker thread, no
 ORM), sync endpoints on FastAPI's thread pool, uvicorn with uvloop + httptools and one worker
-process per core (see run.sh).
+process per core (bench/bench.py starts it so).
+
+In the seed stack, sign-in is Better Auth's job (Node). To compare sign-in rates without a Node
+install, POST /api/auth/sign-in/email here does what Better Auth's does: look the user up,
+verify the password with Better Auth's own scheme (scrypt N=16384, r=16, p=1, 64-byte key, the
+hex salt as the salt's bytes, stored "salt:key"), write a session row, and answer
+{token, user} with an HS256 JWT, as Leptodo does. hashlib.scrypt releases the GIL, so the
+thread pool hashes on every core.
 
 Run:  BETTER_AUTH_SECRET=... REFERENCE_DB=/tmp/ref.db uvicorn app:app --workers 2
 """
 
+import hashlib
 import os
+import secrets
 import sqlite3
+import time
 import threading
 from datetime import datetime, timezone
 from typing import Optional
@@ -19,6 +29,8 @@ import jwt
 from fastapi import Depends, FastAPI, HTTPException, Query, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+
+from better_auth_password import hash_password, verify_password
 
 SECRET = os.environ["BETTER_AUTH_SECRET"]
 ALGORITHM = os.environ.get("JWT_ALGORITHM", "HS256")
@@ -36,7 +48,24 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_user_id ON tasks (user_id, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_user_completed ON tasks (user_id, completed, id DESC);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY NOT NULL,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
+TOKEN_LIFETIME = 7 * 24 * 3600
+
+
 
 _local = threading.local()
 
@@ -122,6 +151,45 @@ def clean_title(title: str) -> str:
     if not title:
         raise HTTPException(422, [{"loc": ["body", "title"], "msg": "empty", "type": "value_error"}])
     return title
+
+
+class SignIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+# Verified for unknown emails too, so both failures take the same time (as Leptodo does).
+DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+@app.post("/api/auth/sign-in/email")
+def sign_in(body: SignIn):
+    user = db().execute(
+        "SELECT id, email, name, password_hash, created_at, updated_at FROM users WHERE email = ?",
+        (body.email.strip().lower(),),
+    ).fetchone()
+    ok = verify_password(user["password_hash"] if user else DUMMY_HASH, body.password)
+    if user is None or not ok:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid email or password")
+    issued = int(time.time())
+    session_token = secrets.token_urlsafe(32)
+    db().execute(
+        "INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+        (hashlib.sha256(session_token.encode()).hexdigest(), user["id"],
+         str(issued + TOKEN_LIFETIME), now()),
+    )
+    token = jwt.encode(
+        {"sub": user["id"], "email": user["email"], "iat": issued, "exp": issued + TOKEN_LIFETIME},
+        SECRET,
+        algorithm=ALGORITHM,
+    )
+    return {
+        "token": token,
+        "user": {
+            "id": user["id"], "email": user["email"], "name": user["name"],
+            "createdAt": user["created_at"], "updatedAt": user["updated_at"],
+        },
+    }
 
 
 @app.get("/api/{user_id}/tasks", response_model=list[TaskResponse])

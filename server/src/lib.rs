@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line and calls into here, so the integration tests can
 //! start the very same application on a random port.
 
+pub mod assets;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -8,6 +8,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderValue, header},
+    routing::get,
 };
 use leptodo::{
     Auth, AuthSettings, Database, session_cookie::SessionCookie, sessions::SessionPolicy,
@@ -24,7 +25,8 @@ use tower_http::{
 };
 
 use crate::{
-    config::Settings,
+    assets::{self, Bundle},
+    config::{Mode, Settings},
     error::MAX_BODY_BYTES,
     routes, secrets, security,
     state::{AppState, Readiness},
@@ -91,8 +93,19 @@ impl Application {
             );
         }
         let auth = Auth::new(db.clone(), auth_settings)?;
+        // Production pages ask for the bundle under its content hash (see `assets`).
+        let bundle = Bundle::load(
+            settings.site_root.join(&settings.site_pkg_dir),
+            &settings.output_name,
+            settings.mode == Mode::Prod,
+        );
+        if let Some(version) = bundle.version() {
+            tracing::debug!(version, "the bundle is served under fingerprinted URLs");
+        }
+        let mut leptos_options = settings.leptos_options();
+        leptos_options.output_name = bundle.public_name().into();
         let state = AppState {
-            leptos_options: settings.leptos_options(),
+            leptos_options,
             db: db.clone(),
             auth,
             origins: security::TrustedOrigins::new(
@@ -101,6 +114,7 @@ impl Application {
             ),
             ready,
             outage: Default::default(),
+            bundle,
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -232,11 +246,15 @@ pub fn router(state: AppState) -> Router {
     let (db, auth) = (state.db.clone(), state.auth.clone());
     let options = state.leptos_options.clone();
     let origins = state.origins.clone();
+    // Nested, so the handler sees the path inside the bundle folder.
+    let bundle_route = format!("/{}", state.leptos_options.site_pkg_dir);
+    let bundle = get(assets::serve).with_state(state.bundle.clone());
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::tasks::router())
         .merge(crate::openapi::router())
+        .nest_service(&bundle_route, bundle)
         .leptos_routes_with_context(
             &state,
             pages,

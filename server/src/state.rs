@@ -26,6 +26,7 @@ pub struct AppState {
     pub origins: TrustedOrigins,
     pub ready: Readiness,
     pub outage: Outage,
+    pub bundle: crate::assets::Bundle,
 }
 
 /// Whether the database schema is in place. It is from the start, except when Postgres was

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on a random port with a fresh SQLite file, driven
 //! over real HTTP. One test binary keeps link time down.
 
+mod assets;
 mod auth;
 mod binary;
 mod health;
