@@ -118,8 +118,27 @@ def task_rows(users: list[User], start: datetime):
             )
 
 
+SEED_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def insert_tasks(conn: sqlite3.Connection, users: list[User], start: datetime) -> None:
+    """The tasks table has the same columns in both schemas."""
+    conn.executemany(
+        "INSERT INTO tasks (id, user_id, title, description, completed, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        task_rows(users, start),
+    )
+
+
+def checkpoint(db_path: Path) -> None:
+    """Folds the WAL into the file and gathers statistics, so both servers start alike."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("ANALYZE")
+
+
 def seed_leptodo(db_path: Path, users: list[User], password_hash: str) -> None:
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = SEED_START
     stamp = timestamp(start)
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -133,18 +152,12 @@ def seed_leptodo(db_path: Path, users: list[User], password_hash: str) -> None:
             "VALUES (?, ?, ?, ?)",
             ((u.id, password_hash, stamp, stamp) for u in users),
         )
-        conn.executemany(
-            "INSERT INTO tasks (id, user_id, title, description, completed, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            task_rows(users, start),
-        )
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("ANALYZE")
+        insert_tasks(conn, users, start)
+    checkpoint(db_path)
 
 
 def seed_reference(db_path: Path, users: list[User], password_hash: str, schema: str) -> None:
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = SEED_START
     stamp = timestamp(start)
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -155,14 +168,8 @@ def seed_reference(db_path: Path, users: list[User], password_hash: str, schema:
             ((u.id, u.email, f"Bench user {n}", password_hash, stamp, stamp)
              for n, u in enumerate(users)),
         )
-        conn.executemany(
-            "INSERT INTO tasks (id, user_id, title, description, completed, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            task_rows(users, start),
-        )
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("ANALYZE")
+        insert_tasks(conn, users, start)
+    checkpoint(db_path)
 
 
 def reference_schema() -> str:
