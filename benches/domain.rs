@@ -1,7 +1,7 @@
 //! Micro-benchmarks: token issue and verify, password hashing, task validation.
 //! Run with `cargo bench -p leptodo --bench domain`; figures are in the README.
 
-use std::{hint::black_box, time::Duration};
+use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use leptodo::{
@@ -11,13 +11,10 @@ use leptodo::{
 };
 
 fn keys(algorithm: SharedSecretAlgorithm) -> TokenKeys {
-    TokenKeys::new(TokenSettings {
+    TokenKeys::new(TokenSettings::shared(
         algorithm,
-        secret: b"bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN".to_vec(),
-        issuer: None,
-        audience: None,
-        lifetime: Duration::from_secs(7 * 24 * 3600),
-    })
+        b"bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN".to_vec(),
+    ))
     .unwrap()
 }
 
@@ -35,13 +32,13 @@ fn tokens(c: &mut Criterion) {
         })
     });
     c.bench_function("token/verify HS256", |b| {
-        b.iter(|| hs256.verify(black_box(&token)).unwrap())
+        b.iter(|| hs256.verify_now(black_box(&token)).unwrap())
     });
     let bearer = format!("Bearer {token}");
     c.bench_function("token/bearer header + verify HS256", |b| {
         b.iter(|| {
             let t = leptodo::tokens::bearer_token(black_box(&bearer)).unwrap();
-            hs256.verify(t).unwrap()
+            hs256.verify_now(t).unwrap()
         })
     });
     let hs512 = keys(SharedSecretAlgorithm::HS512);
@@ -49,7 +46,7 @@ fn tokens(c: &mut Criterion) {
         .issue("b1GQ8Yb0PqQnQ6yq3bH0u9xZ", "ada@example.com")
         .unwrap();
     c.bench_function("token/verify HS512", |b| {
-        b.iter(|| hs512.verify(black_box(&token512)).unwrap())
+        b.iter(|| hs512.verify_now(black_box(&token512)).unwrap())
     });
 }
 

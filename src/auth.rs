@@ -14,7 +14,7 @@ use crate::{
     session_cookie::SessionCookie,
     sessions::{self, ActiveSession, ClientInfo, Session, SessionPolicy},
     throttle::{AuthAction, AuthThrottle, ThrottleSettings, Throttled},
-    tokens::{TokenConfigError, TokenKeys, TokenSettings, bearer_token},
+    tokens::{Signer, TokenError, TokenKeys, TokenSettings, TokenSetupError, bearer_token},
     users::{self, NewAccount, SignInInput, SignUpInput, User},
 };
 
@@ -73,20 +73,29 @@ struct Inner {
     sessions: SessionPolicy,
     cookie: SessionCookie,
     trust_proxy_headers: bool,
+    /// External users known to be recorded (see [`users::ensure_external`]).
+    external_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
+/// How many external user ids are remembered before the memory starts over.
+const EXTERNAL_SEEN_CAPACITY: usize = 100_000;
+
 impl Auth {
-    pub fn new(db: Database, settings: AuthSettings) -> Result<Self, AuthSetupError> {
+    /// The account service. Loads (or creates) the token signing keys, and fetches an
+    /// external issuer's key set when one is configured.
+    pub async fn new(db: Database, settings: AuthSettings) -> Result<Self, AuthSetupError> {
+        let tokens = TokenKeys::open(settings.tokens, &db).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
-                tokens: TokenKeys::new(settings.tokens)?,
+                tokens,
                 hasher: PasswordHasher::new(settings.hash_concurrency)
                     .map_err(|e| AuthSetupError::Hasher(e.to_string()))?,
                 throttle: AuthThrottle::new(settings.throttle),
                 sessions: settings.sessions,
                 cookie: settings.cookie,
                 trust_proxy_headers: settings.trust_proxy_headers,
+                external_seen: Default::default(),
             }),
         })
     }
@@ -217,30 +226,61 @@ impl Auth {
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
-    /// The caller named by an `Authorization: Bearer <jwt>` header value.
-    pub fn authenticate_bearer(&self, authorization: &str) -> Result<Identity> {
+    fn external_seen(&self, user_id: &str) -> bool {
+        self.inner
+            .external_seen
+            .lock()
+            .expect("lock")
+            .contains(user_id)
+    }
+
+    /// The caller named by an `Authorization: Bearer <jwt>` header value. A token of the
+    /// external issuer (`JWT_JWKS_URL`) names a user this database may not know yet: one is
+    /// recorded for it on first sight, so its tasks have an owner.
+    pub async fn authenticate_bearer(&self, authorization: &str) -> Result<Identity> {
         let token = bearer_token(authorization).ok_or(Error::Unauthenticated(
             "the Authorization header must be `Bearer <token>`",
         ))?;
-        match self.inner.tokens.verify(token) {
-            Ok(claims) => Ok(Identity {
-                user_id: claims.sub,
-                email: claims.email,
-            }),
+        let verified = match self.inner.tokens.verify(token).await {
+            Ok(verified) => verified,
+            Err(TokenError::KeysUnavailable) => {
+                tracing::warn!(
+                    "a token of the external issuer arrived, but its key set cannot be fetched"
+                );
+                return Err(Error::IssuerUnavailable);
+            }
             Err(reason) => {
                 tracing::debug!(%reason, "bearer token refused");
-                Err(Error::Unauthenticated(
+                return Err(Error::Unauthenticated(
                     "the token is invalid or has expired",
-                ))
+                ));
             }
+        };
+        if verified.signer == Signer::External && !self.external_seen(&verified.sub) {
+            users::ensure_external(
+                &self.inner.db,
+                &verified.sub,
+                verified.email.as_deref(),
+                verified.name.as_deref(),
+            )
+            .await?;
+            let mut seen = self.inner.external_seen.lock().expect("lock");
+            if seen.len() >= EXTERNAL_SEEN_CAPACITY {
+                seen.clear();
+            }
+            seen.insert(verified.sub.clone());
         }
+        Ok(Identity {
+            user_id: verified.claims.sub,
+            email: verified.claims.email,
+        })
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthSetupError {
     #[error(transparent)]
-    Tokens(#[from] TokenConfigError),
+    Tokens(#[from] TokenSetupError),
     #[error("cannot prepare password hashing: {0}")]
     Hasher(String),
 }

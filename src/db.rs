@@ -314,7 +314,10 @@ mod tests {
         .await
         .unwrap();
         let names: Vec<_> = tables.into_iter().map(|(n,)| n).collect();
-        assert_eq!(names, ["credentials", "sessions", "tasks", "users"]);
+        assert_eq!(
+            names,
+            ["credentials", "sessions", "signing_keys", "tasks", "users"]
+        );
 
         let journal: (String,) = sqlx::query_as("PRAGMA journal_mode")
             .fetch_one(pool)

@@ -87,6 +87,9 @@ pub enum Error {
     RateLimited { retry_after: Duration },
     #[error("the database is unavailable")]
     Unavailable,
+    /// The external token issuer's key set cannot be fetched (it has never answered).
+    #[error("the token issuer cannot be reached")]
+    IssuerUnavailable,
     /// A bug or an unexpected failure. The text is for logs only, never for clients.
     #[error("internal error: {0}")]
     Internal(String),
@@ -114,7 +117,7 @@ impl Error {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::RateLimited { .. } => 429,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::IssuerUnavailable => 503,
             Self::Internal(_) => 500,
         }
     }
@@ -128,7 +131,7 @@ impl Error {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::RateLimited { .. } => "TOO_MANY_REQUESTS",
-            Self::Unavailable => "SERVICE_UNAVAILABLE",
+            Self::Unavailable | Self::IssuerUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -138,6 +141,9 @@ impl Error {
         match self {
             Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
             Self::Unavailable => "the service is temporarily unavailable; try again shortly".into(),
+            Self::IssuerUnavailable => {
+                "the token issuer cannot be reached to check this token; try again shortly".into()
+            }
             other => other.to_string(),
         }
     }

@@ -260,6 +260,68 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<User>> {
     .await)?)
 }
 
+/// The longest user id accepted from an external issuer's token.
+pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
+
+/// Records the user an external issuer's token names (`JWT_JWKS_URL`), if this database has
+/// no user with that id yet, so the tasks they create have an owner. The row has no password
+/// (it cannot sign in here). Its email is the token's when that is a valid address no other
+/// account uses, else a placeholder under the reserved `.invalid` domain.
+pub async fn ensure_external(
+    db: &Database,
+    id: &str,
+    email: Option<&str>,
+    name: Option<&str>,
+) -> Result<()> {
+    if id.chars().count() > MAX_EXTERNAL_ID_CHARS || id.chars().any(char::is_control) {
+        return Err(Error::Unauthenticated(
+            "the token's subject is not a usable user id",
+        ));
+    }
+    let name: String = name
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
+    let digest = format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(id.as_bytes())
+    );
+    let placeholder = format!("{}@external.invalid", &digest[..32]);
+    let email = email
+        .and_then(|e| Email::parse(e).ok())
+        .map_or_else(|| placeholder.clone(), |e| e.0);
+    for email in [email, placeholder] {
+        let at = now();
+        with_pool!(db, pool => sqlx::query(
+            "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, NULL, $5, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&email)
+        .bind(&name)
+        .bind(false)
+        .bind(at)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        let exists: Option<i32> = with_pool!(db, pool => sqlx::query_scalar(
+            "SELECT 1 FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        if exists.is_some() {
+            return Ok(());
+        }
+    }
+    Err(Error::Internal(format!(
+        "cannot record the external user {id:?}"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use std::{convert::Infallible, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use leptodo::{throttle::LimitSetting, tokens::SharedSecretAlgorithm};
+use leptodo::{throttle::LimitSetting, tokens::JwtAlgorithm};
 use leptos::config::{Env, LeptosOptions};
 use secrecy::SecretString;
 
@@ -29,6 +29,10 @@ pub enum Command {
     Migrate,
     /// Print a freshly generated secret for BETTER_AUTH_SECRET and exit.
     Secret,
+    /// Make a fresh signing key current (JWT_ALGORITHM EdDSA, ES256 or RS256) and exit. The
+    /// old keys stay published, and keep verifying, until the tokens they signed expire;
+    /// running instances pick the new key up within a minute.
+    RotateKey,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -130,9 +134,39 @@ pub struct AuthOptions {
     #[arg(long, env = "JWT_SECRET_KEY", value_parser = secret, hide_env_values = true, global = true)]
     pub jwt_secret_key: Option<SecretString>,
 
-    /// Token signing algorithm: HS256, HS384 or HS512.
+    /// Earlier values of BETTER_AUTH_SECRET, comma-separated: tokens they signed still
+    /// verify (until they expire), new tokens use the current secret. For rotating the secret
+    /// without signing anyone out.
+    #[arg(long, env = "BETTER_AUTH_PREVIOUS_SECRETS", value_delimiter = ',', value_parser = secret, hide_env_values = true, global = true)]
+    pub previous_secrets: Vec<SecretString>,
+
+    /// Token signing algorithm: HS256, HS384 or HS512 with the shared secret; EdDSA, ES256 or
+    /// RS256 with a private key (public keys at /api/auth/jwks).
     #[arg(long, env = "JWT_ALGORITHM", default_value = "HS256", global = true)]
-    pub jwt_algorithm: SharedSecretAlgorithm,
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// The private key to sign with (EdDSA, ES256, RS256): a PKCS#8 PEM, or the path of a file
+    /// holding one. Unset: a key is generated and kept in the database.
+    #[arg(long, env = "JWT_PRIVATE_KEY", value_parser = secret, hide_env_values = true, global = true)]
+    pub jwt_private_key: Option<SecretString>,
+
+    /// Also accept tokens of the issuer whose public keys (JWKS) are at this URL, e.g. a
+    /// Better Auth at https://app.example.com/api/auth/jwks. The seed's name AUTH_JWKS_URL
+    /// works too.
+    #[arg(long, env = "JWT_JWKS_URL", global = true)]
+    pub jwt_jwks_url: Option<String>,
+
+    /// The seed stack's name for JWT_JWKS_URL.
+    #[arg(long, env = "AUTH_JWKS_URL", global = true, hide = true)]
+    pub auth_jwks_url: Option<String>,
+
+    /// How long fetched JWKS keys are used before they are refreshed (in the background).
+    #[arg(long, env = "JWT_JWKS_CACHE_TTL", default_value = "5m", value_parser = duration, global = true)]
+    pub jwt_jwks_cache_ttl: Duration,
+
+    /// The shortest gap between two JWKS fetches prompted by tokens naming unknown keys.
+    #[arg(long, env = "JWT_JWKS_REFETCH_INTERVAL", default_value = "10s", value_parser = duration, global = true)]
+    pub jwt_jwks_refetch_interval: Duration,
 
     /// `iss` put on issued tokens and required on incoming ones.
     #[arg(long, env = "JWT_ISSUER", global = true)]
@@ -198,6 +232,15 @@ impl AuthOptions {
         self.base_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The external issuer's key set URL (JWT_JWKS_URL, else AUTH_JWKS_URL), if any.
+    pub fn jwks_url(&self) -> Option<&str> {
+        [&self.jwt_jwks_url, &self.auth_jwks_url]
+            .into_iter()
+            .flatten()
+            .map(|url| url.trim())
+            .find(|url| !url.is_empty())
     }
 
     pub fn hash_concurrency(&self) -> usize {

@@ -139,7 +139,7 @@ impl FromRequestParts<AppState> for Caller {
             let value = value.to_str().map_err(|_| {
                 Error::Unauthenticated("the Authorization header must be `Bearer <token>`")
             })?;
-            return Ok(Self(state.auth.authenticate_bearer(value)?));
+            return Ok(Self(state.auth.authenticate_bearer(value).await?));
         }
         if let Some(token) = state.auth.session_cookie().read(&parts.headers)
             && let Some(active) = state.auth.session(&token).await?

@@ -43,6 +43,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::RotateKey => {
+            let leptodo::tokens::JwtAlgorithm::Key(algorithm) = settings.auth.jwt_algorithm else {
+                anyhow::bail!(
+                    "JWT_ALGORITHM is {}: a shared secret has no key to rotate. To rotate \
+                     BETTER_AUTH_SECRET, move its value to BETTER_AUTH_PREVIOUS_SECRETS and set \
+                     a new one (README: \"Rotating the shared secret\")",
+                    settings.auth.jwt_algorithm
+                );
+            };
+            if settings.auth.jwt_private_key.is_some() {
+                anyhow::bail!(leptodo::tokens::keyring::KeyRingError::Pinned);
+            }
+            let db = leptodo::Database::connect(
+                &settings.database_url,
+                settings.database_max_connections,
+            )
+            .await?;
+            db.migrate().await?;
+            let kid = leptodo::tokens::keyring::KeyRing::rotate(&db, algorithm).await?;
+            println!("{kid}");
+            tracing::info!(
+                kid,
+                "new signing key; running instances switch to it within a minute, and the \
+                 retired keys stay published until their tokens expire"
+            );
+            db.close().await;
+            Ok(())
+        }
         Command::Serve => {
             let app = Application::build(&settings).await?;
             tracing::info!(

@@ -78,7 +78,8 @@ pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Erro
         description = "Accounts (Better Auth's email/password endpoints) and per-user tasks \
                        (the FastAPI backend's routes). Task routes take `Authorization: Bearer \
                        <JWT>` (from sign-in, sign-up or `/api/auth/token`; HS256 with the shared \
-                       secret), or the session cookie for same-origin browser calls."
+                       secret by default, or EdDSA/ES256/RS256 with the keys at \
+                       `/api/auth/jwks`), or the session cookie for same-origin browser calls."
     ),
     paths(
         routes::auth::sign_up,
@@ -86,6 +87,7 @@ pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Erro
         routes::auth::sign_out,
         routes::auth::get_session,
         routes::auth::token,
+        routes::auth::jwks,
         routes::tasks::list,
         routes::tasks::create,
         routes::tasks::read,

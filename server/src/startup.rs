@@ -11,8 +11,11 @@ use axum::{
     routing::get,
 };
 use leptodo::{
-    Auth, AuthSettings, Database, session_cookie::SessionCookie, sessions::SessionPolicy,
-    throttle::ThrottleSettings, tokens::TokenSettings,
+    Auth, AuthSettings, Database,
+    session_cookie::SessionCookie,
+    sessions::SessionPolicy,
+    throttle::ThrottleSettings,
+    tokens::{JwtAlgorithm, TokenSettings, remote::RemoteSettings},
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -92,7 +95,9 @@ impl Application {
                  (build it with `cargo leptos build --release`, or set LEPTOS_SITE_ROOT)"
             );
         }
-        let auth = Auth::new(db.clone(), auth_settings)?;
+        let auth = Auth::new(db.clone(), auth_settings)
+            .await
+            .context("cannot set up API tokens")?;
         // Production pages ask for the bundle under its content hash (see `assets`).
         let bundle = Bundle::load(
             settings.site_root.join(&settings.site_pkg_dir),
@@ -177,17 +182,10 @@ impl Application {
 }
 
 /// The account settings, checked: fails with a message an operator can act on (missing, short
-/// or conflicting secret).
+/// or conflicting secret, unreadable private key, bad JWKS URL).
 fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
     let options = &settings.auth;
-    let secret = secrets::resolve(settings)?;
-    let tokens = TokenSettings {
-        algorithm: options.jwt_algorithm,
-        secret: secret.expose_secret().as_bytes().to_vec(),
-        issuer: options.jwt_issuer.clone().filter(|s| !s.is_empty()),
-        audience: options.jwt_audience.clone().filter(|s| !s.is_empty()),
-        lifetime: options.jwt_expires_in,
-    };
+    let tokens = token_settings(settings)?;
     tokens
         .check()
         .context("BETTER_AUTH_SECRET / JWT_SECRET_KEY cannot be used")?;
@@ -203,6 +201,65 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
             secure: options.secure_cookies(),
         },
         trust_proxy_headers: options.trust_proxy_headers,
+    })
+}
+
+/// How API tokens are signed and verified, from the `JWT_*` and `BETTER_AUTH_*` settings.
+pub fn token_settings(settings: &Settings) -> anyhow::Result<TokenSettings> {
+    let options = &settings.auth;
+    let secret = match (options.jwt_algorithm, secrets::resolve(settings)) {
+        (_, Ok(secret)) => secret.expose_secret().as_bytes().to_vec(),
+        // Asymmetric keys sign without the secret: it is not required then.
+        (JwtAlgorithm::Key(_), Err(secrets::SecretError::Missing)) => Vec::new(),
+        (_, Err(err)) => return Err(err.into()),
+    };
+    let private_key_pem = match &options.jwt_private_key {
+        Some(value) if !value.expose_secret().trim().is_empty() => {
+            Some(read_private_key(value.expose_secret())?)
+        }
+        _ => None,
+    };
+    let remote = match options.jwks_url() {
+        Some(url) => {
+            let parsed = url.to_ascii_lowercase();
+            if !(parsed.starts_with("https://") || parsed.starts_with("http://")) {
+                anyhow::bail!("JWT_JWKS_URL {url:?} is not an http:// or https:// URL");
+            }
+            Some(RemoteSettings {
+                cache_ttl: options.jwt_jwks_cache_ttl,
+                refetch_at_most_every: options.jwt_jwks_refetch_interval,
+                ..RemoteSettings::new(url)
+            })
+        }
+        None => None,
+    };
+    Ok(TokenSettings {
+        algorithm: options.jwt_algorithm,
+        secret,
+        previous_secrets: options
+            .previous_secrets
+            .iter()
+            .map(|s| s.expose_secret().trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_bytes().to_vec())
+            .collect(),
+        private_key_pem,
+        issuer: options.jwt_issuer.clone().filter(|s| !s.is_empty()),
+        audience: options.jwt_audience.clone().filter(|s| !s.is_empty()),
+        lifetime: options.jwt_expires_in,
+        remote,
+    })
+}
+
+/// `JWT_PRIVATE_KEY`: the PEM itself, or the path of a file holding it.
+fn read_private_key(value: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    if value.starts_with("-----BEGIN") {
+        // Env files often carry the PEM on one line with literal `\n`s.
+        return Ok(value.replace("\\n", "\n"));
+    }
+    std::fs::read_to_string(value).with_context(|| {
+        format!("JWT_PRIVATE_KEY is neither a PEM (-----BEGIN PRIVATE KEY-----) nor a readable file: {value}")
     })
 }
 

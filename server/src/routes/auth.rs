@@ -19,11 +19,19 @@ use utoipa::ToSchema;
 use crate::{
     error::ApiResult,
     extract::{Client, JsonBody},
-    openapi::{BodyErrors, Errors401, Errors403, Errors422, Errors429},
+    openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Errors429},
     state::AppState,
 };
 
 pub fn router() -> Router<AppState> {
+    // Public keys may be cached briefly: verifiers refetch when a token names a new key.
+    let keys = Router::new()
+        .route("/api/auth/jwks", get(jwks))
+        .route("/.well-known/jwks.json", get(jwks))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        ));
     Router::new()
         .route("/api/auth/sign-up/email", post(sign_up))
         .route("/api/auth/sign-in/email", post(sign_in))
@@ -35,6 +43,35 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .merge(keys)
+}
+
+/// A JSON Web Key Set (RFC 7517): the public keys that verify this server's tokens.
+#[derive(Serialize, ToSchema)]
+pub struct KeySet {
+    /// Public JWKs with `kid`, `alg` and `use: "sig"`; the newest (signing) key first.
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<leptodo::tokens::Jwk>,
+}
+
+/// `GET /api/auth/jwks`: the public keys of `JWT_ALGORITHM` EdDSA, ES256 or RS256, as Better
+/// Auth publishes them. Retired keys stay until the tokens they signed have expired. With a
+/// shared secret there are no public keys: 404.
+#[utoipa::path(
+    get, path = "/api/auth/jwks", tag = "auth",
+    responses(
+        (status = 200, description = "The public key set", body = KeySet),
+        Errors404,
+    )
+)]
+pub async fn jwks(State(auth): State<Auth>) -> ApiResult<Json<KeySet>> {
+    let keys = auth.tokens().published_keys().ok_or(Error::NotFound(
+        "a public key set (tokens are signed with the shared secret; JWT_ALGORITHM EdDSA, \
+         ES256 or RS256 signs with a published key)",
+    ))?;
+    Ok(Json(KeySet {
+        keys: keys.as_ref().clone(),
+    }))
 }
 
 /// The reply to a sign-up or sign-in: the API token (JWT) and the user. The session token

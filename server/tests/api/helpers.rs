@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub address: String,
     pub db: Database,
+    /// The `DATABASE_URL` it runs on (another instance may share it).
+    pub database_url: String,
     pub client: reqwest::Client,
     pub dir: TempDir,
 }
@@ -51,6 +53,19 @@ impl TestApp {
             cookie,
             body,
         }
+    }
+
+    /// Signs a user in with the test password; returns the API token.
+    pub async fn sign_in_token(&self, email: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/auth/sign-in/email",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "sign-in of {email} failed");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
     }
 
     /// Rows in `table`, read straight from the database.
@@ -144,7 +159,13 @@ pub fn test_settings(dir: &TempDir, database_url: String) -> Settings {
         auth: AuthOptions {
             secret: Some(TEST_SECRET.to_string().into()),
             jwt_secret_key: None,
-            jwt_algorithm: SharedSecretAlgorithm::HS256,
+            previous_secrets: vec![],
+            jwt_algorithm: SharedSecretAlgorithm::HS256.into(),
+            jwt_private_key: None,
+            jwt_jwks_url: None,
+            auth_jwks_url: None,
+            jwt_jwks_cache_ttl: std::time::Duration::from_secs(300),
+            jwt_jwks_refetch_interval: std::time::Duration::from_secs(10),
             jwt_issuer: None,
             jwt_audience: None,
             jwt_expires_in: std::time::Duration::from_secs(7 * 24 * 3600),
@@ -176,6 +197,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         db,
+        database_url: settings.database_url,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -6,6 +6,7 @@ mod auth;
 mod binary;
 mod health;
 mod helpers;
+mod jwks;
 mod openapi;
 mod pages;
 mod postgres;

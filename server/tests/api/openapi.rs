@@ -61,6 +61,7 @@ async fn the_openapi_document_validates_and_matches_the_routes() {
         ("POST", "/api/auth/sign-out"),
         ("GET", "/api/auth/get-session"),
         ("GET", "/api/auth/token"),
+        ("GET", "/api/auth/jwks"),
         ("GET", "/api/{user_id}/tasks"),
         ("POST", "/api/{user_id}/tasks"),
         ("GET", "/api/{user_id}/tasks/{id}"),

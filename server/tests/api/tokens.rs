@@ -280,7 +280,7 @@ async fn pyjwt_verifies_our_tokens_and_we_accept_its_tokens() {
 #[tokio::test]
 async fn pyjwt_interop_with_hs512_issuer_and_audience() {
     let app = spawn_app_with(|s| {
-        s.auth.jwt_algorithm = leptodo::tokens::SharedSecretAlgorithm::HS512;
+        s.auth.jwt_algorithm = leptodo::tokens::SharedSecretAlgorithm::HS512.into();
         s.auth.jwt_issuer = Some("https://todo.example.com".into());
         s.auth.jwt_audience = Some("https://api.todo.example.com".into());
     })
