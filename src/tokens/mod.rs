@@ -153,6 +153,8 @@ pub enum TokenConfigError {
         "JWT_PRIVATE_KEY is set, but JWT_ALGORITHM is {0:?}: set JWT_ALGORITHM to EdDSA, ES256 or RS256"
     )]
     PrivateKeyWithSharedSecret(SharedSecretAlgorithm),
+    #[error("JWT_PRIVATE_KEY: {0}")]
+    PrivateKey(keys::KeyError),
     #[error("JWT_ALGORITHM {0} signs with keys kept in the database: use TokenKeys::open")]
     NeedsDatabase(KeyAlgorithm),
 }
@@ -283,10 +285,16 @@ impl TokenSettings {
     }
 
     /// Whether these settings can sign: with a shared secret, every secret must be long
-    /// enough for the algorithm.
+    /// enough for the algorithm; a private key must be readable and of the algorithm's type.
     pub fn check(&self) -> Result<(), TokenConfigError> {
-        let JwtAlgorithm::Shared(algorithm) = self.algorithm else {
-            return Ok(());
+        let algorithm = match self.algorithm {
+            JwtAlgorithm::Shared(algorithm) => algorithm,
+            JwtAlgorithm::Key(algorithm) => {
+                if let Some(pem) = &self.private_key_pem {
+                    SigningKey::from_pem(algorithm, pem).map_err(TokenConfigError::PrivateKey)?;
+                }
+                return Ok(());
+            }
         };
         if self.private_key_pem.is_some() {
             return Err(TokenConfigError::PrivateKeyWithSharedSecret(algorithm));

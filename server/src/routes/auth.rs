@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::{
     error::ApiResult,
     extract::{Client, JsonBody},
-    openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Errors429},
+    openapi::{BodyErrors, Errors401, Errors403, Errors422, Errors429},
     state::AppState,
 };
 
@@ -56,22 +56,19 @@ pub struct KeySet {
 
 /// `GET /api/auth/jwks`: the public keys of `JWT_ALGORITHM` EdDSA, ES256 or RS256, as Better
 /// Auth publishes them. Retired keys stay until the tokens they signed have expired. With a
-/// shared secret there are no public keys: 404.
+/// shared secret there is nothing public to verify with: an empty set.
 #[utoipa::path(
     get, path = "/api/auth/jwks", tag = "auth",
-    responses(
-        (status = 200, description = "The public key set", body = KeySet),
-        Errors404,
-    )
+    responses((status = 200, description = "The public key set (empty with a shared secret)", body = KeySet))
 )]
-pub async fn jwks(State(auth): State<Auth>) -> ApiResult<Json<KeySet>> {
-    let keys = auth.tokens().published_keys().ok_or(Error::NotFound(
-        "a public key set (tokens are signed with the shared secret; JWT_ALGORITHM EdDSA, \
-         ES256 or RS256 signs with a published key)",
-    ))?;
-    Ok(Json(KeySet {
-        keys: keys.as_ref().clone(),
-    }))
+pub async fn jwks(State(auth): State<Auth>) -> Json<KeySet> {
+    Json(KeySet {
+        keys: auth
+            .tokens()
+            .published_keys()
+            .map(|keys| keys.as_ref().clone())
+            .unwrap_or_default(),
+    })
 }
 
 /// The reply to a sign-up or sign-in: the API token (JWT) and the user. The session token

@@ -2,7 +2,10 @@
 
 use std::{process::Command, time::Duration};
 
-use crate::process::{leptodo, start, start_with_log, wait_with_timeout};
+use crate::{
+    helpers::TEST_SECRET,
+    process::{leptodo, start, start_with_log, wait_with_timeout},
+};
 
 #[test]
 fn help_lists_subcommands_and_options() {
@@ -98,8 +101,11 @@ fn refuses_to_start(env: &[(&str, &str)], expected: &str) {
     );
     // It said no before touching the database.
     assert!(!dir.path().join("data/leptodo.db").exists());
-    for (_, value) in env {
-        if value.len() >= 8 {
+    for (name, value) in env {
+        // Secrets and key material must never be echoed (a key file's path may be).
+        let sensitive =
+            name.contains("SECRET") || (*name == "JWT_PRIVATE_KEY" && value.starts_with("-----"));
+        if sensitive && value.len() >= 8 {
             assert!(
                 !stderr.contains(value),
                 "the secret leaked into the log:\n{stderr}"
@@ -132,8 +138,85 @@ fn a_short_secret_is_refused_for_its_algorithm() {
         "HS512 needs at least 64",
     );
     refuses_to_start(
-        &[("BETTER_AUTH_SECRET", forty), ("JWT_ALGORITHM", "RS256")],
-        "not supported with a shared secret",
+        &[("BETTER_AUTH_SECRET", forty), ("JWT_ALGORITHM", "HS1024")],
+        "is not supported",
+    );
+}
+
+#[test]
+fn unusable_key_settings_are_refused_before_the_database_is_touched() {
+    refuses_to_start(
+        &[
+            ("JWT_ALGORITHM", "EdDSA"),
+            (
+                "JWT_PRIVATE_KEY",
+                "-----BEGIN PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END PRIVATE KEY-----",
+            ),
+        ],
+        "JWT_PRIVATE_KEY: the private key is not an Ed25519 private key",
+    );
+    refuses_to_start(
+        &[
+            ("JWT_ALGORITHM", "ES256"),
+            ("JWT_PRIVATE_KEY", "/nonexistent/key.pem"),
+        ],
+        "JWT_PRIVATE_KEY is neither a PEM",
+    );
+    refuses_to_start(
+        &[
+            ("BETTER_AUTH_SECRET", TEST_SECRET),
+            ("JWT_PRIVATE_KEY", "/nonexistent/key.pem"),
+        ],
+        "JWT_PRIVATE_KEY is neither a PEM",
+    );
+    refuses_to_start(
+        &[
+            ("BETTER_AUTH_SECRET", TEST_SECRET),
+            ("JWT_JWKS_URL", "ftp://auth.example.com/jwks"),
+        ],
+        "is not an http:// or https:// URL",
+    );
+}
+
+#[test]
+fn rotate_key_makes_a_new_signing_key_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let rotate = || {
+        leptodo(dir.path())
+            .args(["rotate-key", "--database-url", "sqlite://keys.db"])
+            .env("JWT_ALGORITHM", "EdDSA")
+            .output()
+            .unwrap()
+    };
+    let first = rotate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = rotate();
+    let (first, second) = (
+        String::from_utf8(first.stdout).unwrap(),
+        String::from_utf8(second.stdout).unwrap(),
+    );
+    assert_eq!(
+        first.trim().len(),
+        43,
+        "a base64url SHA-256 thumbprint: {first:?}"
+    );
+    assert_ne!(first, second);
+
+    // With a shared secret there is no key: it says how to rotate the secret instead.
+    let out = leptodo(dir.path())
+        .args(["rotate-key", "--database-url", "sqlite://keys.db"])
+        .env("BETTER_AUTH_SECRET", TEST_SECRET)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("BETTER_AUTH_PREVIOUS_SECRETS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
