@@ -1,13 +1,15 @@
-//! Micro-benchmarks: token issue and verify, password hashing, task validation.
+//! Micro-benchmarks: token issue and verify (shared secret and asymmetric keys), password
+//! hashing, task validation.
 //! Run with `cargo bench -p leptodo --bench domain`; figures are in the README.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use leptodo::{
+    Database,
     password::{Password, PasswordHasher},
     tasks::{CreateTask, NewTask},
-    tokens::{SharedSecretAlgorithm, TokenKeys, TokenSettings},
+    tokens::{KeyAlgorithm, SharedSecretAlgorithm, TokenKeys, TokenSettings},
 };
 
 fn keys(algorithm: SharedSecretAlgorithm) -> TokenKeys {
@@ -50,6 +52,43 @@ fn tokens(c: &mut Criterion) {
     });
 }
 
+/// EdDSA / ES256 / RS256 with keys from the key ring (an in-memory SQLite holds the table).
+fn asymmetric_tokens(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for algorithm in [
+        KeyAlgorithm::EdDSA,
+        KeyAlgorithm::ES256,
+        KeyAlgorithm::RS256,
+    ] {
+        let keys = runtime.block_on(async {
+            let db = Database::connect("sqlite::memory:", 1).await.unwrap();
+            db.migrate().await.unwrap();
+            let settings = TokenSettings {
+                algorithm: algorithm.into(),
+                ..TokenSettings::shared(SharedSecretAlgorithm::HS256, Vec::new())
+            };
+            TokenKeys::open(settings, &db).await.unwrap()
+        });
+        let token = keys
+            .issue("b1GQ8Yb0PqQnQ6yq3bH0u9xZ", "ada@example.com")
+            .unwrap();
+        c.bench_function(&format!("token/issue {algorithm}"), |b| {
+            b.iter(|| {
+                keys.issue(
+                    black_box("b1GQ8Yb0PqQnQ6yq3bH0u9xZ"),
+                    black_box("ada@example.com"),
+                )
+            })
+        });
+        c.bench_function(&format!("token/verify {algorithm}"), |b| {
+            b.iter(|| keys.verify_now(black_box(&token)).unwrap())
+        });
+    }
+}
+
 fn passwords(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -83,5 +122,5 @@ fn validation(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, tokens, passwords, validation);
+criterion_group!(benches, tokens, asymmetric_tokens, passwords, validation);
 criterion_main!(benches);
