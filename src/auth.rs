@@ -257,10 +257,16 @@ impl Auth {
             }
         };
         if verified.signer == Signer::External && !self.external_seen(&verified.sub) {
+            // Only an address the issuer verified is recorded: an unverified one could block
+            // its real owner from signing up here.
+            let email = verified
+                .email
+                .as_deref()
+                .filter(|_| verified.email_verified == Some(true));
             users::ensure_external(
                 &self.inner.db,
                 &verified.sub,
-                verified.email.as_deref(),
+                email,
                 verified.name.as_deref(),
             )
             .await?;

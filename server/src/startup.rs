@@ -95,6 +95,13 @@ impl Application {
                  (build it with `cargo leptos build --release`, or set LEPTOS_SITE_ROOT)"
             );
         }
+        if matches!(auth_settings.tokens.algorithm, JwtAlgorithm::Key(_)) && !ready.is_ready() {
+            // The signing key lives in the database: wait for it (migrations run meanwhile).
+            tracing::warn!("waiting for the database to load the token signing key");
+            while !ready.is_ready() {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
         let auth = Auth::new(db.clone(), auth_settings)
             .await
             .context("cannot set up API tokens")?;
@@ -188,7 +195,7 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
     let tokens = token_settings(settings)?;
     tokens
         .check()
-        .context("BETTER_AUTH_SECRET / JWT_SECRET_KEY cannot be used")?;
+        .context("the token settings cannot be used")?;
     Ok(AuthSettings {
         tokens,
         sessions: SessionPolicy::default(),
@@ -225,6 +232,13 @@ pub fn token_settings(settings: &Settings) -> anyhow::Result<TokenSettings> {
             if !(parsed.starts_with("https://") || parsed.starts_with("http://")) {
                 anyhow::bail!("JWT_JWKS_URL {url:?} is not an http:// or https:// URL");
             }
+            if options.jwt_issuer.is_none() || options.jwt_audience.is_none() {
+                tracing::warn!(
+                    "JWT_JWKS_URL is set without JWT_ISSUER and JWT_AUDIENCE: tokens the issuer \
+                     signed for any audience are accepted. Set both to what its tokens carry \
+                     (Better Auth: its base URL)"
+                );
+            }
             Some(RemoteSettings {
                 cache_ttl: options.jwt_jwks_cache_ttl,
                 refetch_at_most_every: options.jwt_jwks_refetch_interval,
@@ -259,7 +273,15 @@ fn read_private_key(value: &str) -> anyhow::Result<String> {
         return Ok(value.replace("\\n", "\n"));
     }
     std::fs::read_to_string(value).with_context(|| {
-        format!("JWT_PRIVATE_KEY is neither a PEM (-----BEGIN PRIVATE KEY-----) nor a readable file: {value}")
+        // Echo a path, never what might be key material.
+        let shown = if value.len() <= 200 && !value.contains(char::is_whitespace) && value.contains('/') {
+            value
+        } else {
+            "(value not shown)"
+        };
+        format!(
+            "JWT_PRIVATE_KEY is neither a PEM (-----BEGIN PRIVATE KEY-----) nor a readable file: {shown}"
+        )
     })
 }
 

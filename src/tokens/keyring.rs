@@ -36,6 +36,15 @@ pub enum KeyRingError {
     #[error("the stored signing key {kid} is unusable: {reason}")]
     Corrupt { kid: String, reason: String },
     #[error(
+        "the current signing key is {current}, not {requested}: run rotate-key with \
+         JWT_ALGORITHM={current}, or switch algorithm by setting JWT_ALGORITHM={requested} on \
+         every instance and restarting them"
+    )]
+    OtherAlgorithm {
+        current: String,
+        requested: KeyAlgorithm,
+    },
+    #[error(
         "JWT_PRIVATE_KEY is set, so that key signs: to rotate, put the new key in \
          JWT_PRIVATE_KEY and restart (the old one stays published until its tokens expire)"
     )]
@@ -123,7 +132,18 @@ impl KeyRing {
 
     /// Makes a fresh key the signing key and retires the others (they stay published until
     /// their tokens expire). Returns the new key's `kid`.
+    /// Refused when the current key is of another algorithm: instances configured for it could
+    /// not sign with the new key (change `JWT_ALGORITHM` and restart them instead).
     pub async fn rotate(db: &Database, algorithm: KeyAlgorithm) -> Result<String, KeyRingError> {
+        let rows = load(db, Duration::ZERO).await?;
+        if let Some(other) = rows.iter().find(|row| {
+            row.retired_at.is_none() && row.algorithm.parse::<KeyAlgorithm>() != Ok(algorithm)
+        }) {
+            return Err(KeyRingError::OtherAlgorithm {
+                current: other.algorithm.clone(),
+                requested: algorithm,
+            });
+        }
         generate_and_store(db, algorithm).await
     }
 
@@ -180,6 +200,22 @@ impl KeyRing {
             }
         }
     }
+}
+
+/// Rereads the table every [`RELOAD_EVERY`] for as long as `ring` is in use, so an idle
+/// instance also switches to a rotated key (and drops expired ones) on time.
+pub fn reload_periodically(ring: &Arc<KeyRing>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let ring = Arc::downgrade(ring);
+    runtime.spawn(async move {
+        loop {
+            tokio::time::sleep(RELOAD_EVERY).await;
+            let Some(ring) = ring.upgrade() else { break };
+            ring.reload(RELOAD_AT_MOST_EVERY).await;
+        }
+    });
 }
 
 /// Generates a key and stores it as the signing key (in a blocking thread: an RSA key takes
@@ -286,10 +322,18 @@ fn build(
                 Arc::new(key)
             }
         },
-        // Someone retired every key (or switched algorithm) behind our back: keep signing
-        // with the key in hand, which stays published until its tokens expire.
+        // Someone retired every key of our algorithm (another instance switched algorithm):
+        // keep signing with the key in hand, published until retention runs out.
         (None, None) => match previous {
-            Some(state) => state.current.clone(),
+            Some(state) => {
+                tracing::warn!(
+                    algorithm = %algorithm,
+                    kid = state.current.kid(),
+                    "the signing key was retired and no {algorithm} key replaces it: is another \
+                     instance running with another JWT_ALGORITHM? Restart with a consistent one"
+                );
+                state.current.clone()
+            }
             None => {
                 return Err(KeyRingError::Corrupt {
                     kid: "-".into(),

@@ -215,6 +215,14 @@ pub struct Claims {
     /// The user's name, which Better Auth's tokens carry (Leptodo's do not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Whether the issuer verified `email` (Better Auth's `emailVerified`; Leptodo's tokens do
+    /// not carry it).
+    #[serde(
+        default,
+        rename = "emailVerified",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
     pub exp: u64,
@@ -320,9 +328,11 @@ impl TokenSettings {
         Ok(())
     }
 
-    /// How long a retired key stays published: until the last token it signed has expired.
+    /// How long a retired key stays published: until the last token it signed has expired,
+    /// counting the time an instance may go on signing with it before it rereads the key
+    /// table (two reload periods).
     fn retention(&self) -> Duration {
-        self.lifetime + Duration::from_secs(LEEWAY_SECONDS)
+        self.lifetime + Duration::from_secs(LEEWAY_SECONDS) + 2 * keyring::RELOAD_EVERY
     }
 }
 
@@ -423,15 +433,19 @@ impl TokenKeys {
     pub async fn open(settings: TokenSettings, db: &Database) -> Result<Self, TokenSetupError> {
         settings.check()?;
         let ring = match settings.algorithm {
-            JwtAlgorithm::Key(algorithm) => Some(Arc::new(
-                KeyRing::open(
-                    db.clone(),
-                    algorithm,
-                    settings.private_key_pem.as_deref(),
-                    settings.retention(),
-                )
-                .await?,
-            )),
+            JwtAlgorithm::Key(algorithm) => {
+                let ring = Arc::new(
+                    KeyRing::open(
+                        db.clone(),
+                        algorithm,
+                        settings.private_key_pem.as_deref(),
+                        settings.retention(),
+                    )
+                    .await?,
+                );
+                keyring::reload_periodically(&ring);
+                Some(ring)
+            }
             JwtAlgorithm::Shared(_) => None,
         };
         let remote = match &settings.remote {
@@ -514,6 +528,7 @@ impl TokenKeys {
             sub: user_id.to_string(),
             email: Some(email.to_string()),
             name: None,
+            email_verified: None,
             iat: Some(now),
             exp: now + self.lifetime.as_secs(),
             nbf: None,
@@ -991,6 +1006,11 @@ mod tests {
 
         let new_kid = KeyRing::rotate(&db, KeyAlgorithm::EdDSA).await.unwrap();
         assert_ne!(new_kid, old_kid);
+        // Rotating into another algorithm would strand the running instances: refused.
+        assert!(matches!(
+            KeyRing::rotate(&db, KeyAlgorithm::ES256).await,
+            Err(KeyRingError::OtherAlgorithm { .. })
+        ));
         // An instance started after the rotation signs with the new key and still accepts
         // (and publishes) the retired one.
         let second = TokenKeys::open(key_settings(KeyAlgorithm::EdDSA), &db)
@@ -1010,7 +1030,9 @@ mod tests {
         assert_eq!(first.verify(&new_token).await.unwrap().sub, "u-2");
 
         // Once the retired key's tokens have all expired, it is gone.
-        let long_ago = crate::db::now() - Duration::from_secs(3600 + LEEWAY_SECONDS + 1);
+        let long_ago = crate::db::now()
+            - Duration::from_secs(3600 + LEEWAY_SECONDS + 1)
+            - 2 * keyring::RELOAD_EVERY;
         crate::with_pool!(&db, pool => sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE kid = $2")
             .bind(long_ago)
             .bind(&old_kid)

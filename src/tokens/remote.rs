@@ -101,13 +101,21 @@ impl RemoteJwks {
     /// refresh when the cache is due for one.
     pub fn cached_key(&self, kid: &str) -> Option<Arc<VerifyingKey>> {
         let cached = self.cached();
+        let every = self.inner.settings.refetch_at_most_every;
         if cached
             .fetched_at
             .is_some_and(|at| at.elapsed() >= self.inner.settings.cache_ttl)
+            // Not while a fetch runs, nor more often than the refetch interval (so an issuer
+            // that keeps failing is asked once per interval, not once per request).
+            && self
+                .inner
+                .attempted
+                .try_lock()
+                .is_ok_and(|last| last.is_none_or(|at| at.elapsed() >= every))
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             let this = self.clone();
-            runtime.spawn(async move { this.refetch(Duration::ZERO).await });
+            runtime.spawn(async move { this.refetch(every).await });
         }
         cached.keys.get(kid).cloned()
     }
