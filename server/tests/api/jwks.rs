@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{TEST_SECRET, TestApp, spawn_app, spawn_app_with},
-    process::{KillOnDrop, interop_script, python},
+    process::{KillOnDrop, interop_script, pyjwt},
 };
 
 async fn get_with_token(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
@@ -53,17 +53,9 @@ fn kid(token: &str) -> String {
     decode_header(token).unwrap().kid.expect("a kid")
 }
 
-fn pyjwt(args: &[&str]) -> Result<Value, String> {
-    let out = python()
-        .arg(interop_script("pyjwt_tool.py"))
-        .args(args)
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+/// PyJWT's verdict, its claims parsed.
+fn pyjwt_claims(args: &[&str]) -> Result<Value, String> {
+    pyjwt(args).map(|out| serde_json::from_str(&out).unwrap())
 }
 
 #[tokio::test]
@@ -90,7 +82,7 @@ async fn asymmetric_tokens_verify_with_the_published_keys_in_pyjwt() {
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(keys[0].get(private).is_none(), "{algorithm}: {set}");
         }
-        let claims = pyjwt(&["verify-jwks", &ada.token, &set.to_string()])
+        let claims = pyjwt_claims(&["verify-jwks", &ada.token, &set.to_string()])
             .unwrap_or_else(|e| panic!("PyJWT refused our {algorithm} token: {e}"));
         assert_eq!(claims["sub"], ada.user_id.as_str());
         assert_eq!(claims["email"], "ada@example.com");

@@ -172,6 +172,21 @@ pub fn python() -> Command {
     Command::new(python)
 }
 
+/// Runs tests/interop/pyjwt_tool.py (PyJWT, the FastAPI side's JWT library): its output, or
+/// its error message when it refuses.
+pub fn pyjwt(args: &[&str]) -> Result<String, String> {
+    let out = python()
+        .arg(interop_script("pyjwt_tool.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap().trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 pub fn interop_script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/interop")

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app, spawn_app_with},
-    process::{interop_script, python},
+    process::pyjwt,
 };
 
 fn mint(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
@@ -209,19 +209,6 @@ async fn issuer_and_audience_are_set_and_required_when_configured() {
             401,
             "{name}"
         );
-    }
-}
-
-fn pyjwt(args: &[&str]) -> Result<String, String> {
-    let out = python()
-        .arg(interop_script("pyjwt_tool.py"))
-        .args(args)
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(String::from_utf8(out.stdout).unwrap().trim().to_string())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
 
