@@ -293,7 +293,11 @@ pub async fn ensure_external(
     let email = email
         .and_then(|e| Email::parse(e).ok())
         .map_or_else(|| placeholder.clone(), |e| e.0);
-    for email in [email, placeholder] {
+    let mut candidates = vec![email];
+    if candidates[0] != placeholder {
+        candidates.push(placeholder);
+    }
+    for email in candidates {
         let at = now();
         with_pool!(db, pool => sqlx::query(
             "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
@@ -307,13 +311,8 @@ pub async fn ensure_external(
         .execute(pool)
         .await
         .map(|_| ()))?;
-        let exists: Option<i32> = with_pool!(db, pool => sqlx::query_scalar(
-            "SELECT 1 FROM users WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
-        if exists.is_some() {
+        // Nothing inserted means the id exists already, or the email is someone else's.
+        if get(db, id).await?.is_some() {
             return Ok(());
         }
     }

@@ -212,7 +212,7 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
 }
 
 /// How API tokens are signed and verified, from the `JWT_*` and `BETTER_AUTH_*` settings.
-pub fn token_settings(settings: &Settings) -> anyhow::Result<TokenSettings> {
+fn token_settings(settings: &Settings) -> anyhow::Result<TokenSettings> {
     let options = &settings.auth;
     let secret = match (options.jwt_algorithm, secrets::resolve(settings)) {
         (_, Ok(secret)) => secret.expose_secret().as_bytes().to_vec(),

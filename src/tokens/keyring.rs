@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use super::keys::{KeyAlgorithm, KeyError, SigningKey, VerifyingKey};
 use crate::db::{Database, now, with_pool};
 
-/// How often the key table is reread while requests come in.
+/// How often the key table is reread (see [`reload_periodically`]).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(60);
 /// The shortest gap between two rereads prompted by unknown `kid`s.
 pub const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(1);
@@ -65,7 +65,6 @@ struct RingState {
     current: Arc<SigningKey>,
     verifying: HashMap<String, Arc<VerifyingKey>>,
     published: Arc<Vec<Jwk>>,
-    loaded_at: Instant,
 }
 
 /// The keys this server signs with and verifies its own tokens with. Cheap to read: lookups
@@ -108,11 +107,13 @@ impl KeyRing {
             }
             None => None,
         };
-        let rows = load(&db, retention).await?;
+        let mut rows = load(&db, retention).await?;
         if pinned.is_none() && pick_current(&rows, algorithm).is_none() {
             generate_and_store(&db, algorithm).await?;
+            // Reread rather than take our key: another instance may have stored one meanwhile,
+            // and all must settle on the newest.
+            rows = load(&db, retention).await?;
         }
-        let rows = load(&db, retention).await?;
         let state = build(&rows, algorithm, pinned.as_ref(), None)?;
         tracing::info!(
             algorithm = %algorithm,
@@ -164,11 +165,6 @@ impl KeyRing {
     /// The public keys to publish, newest first.
     pub fn published(&self) -> Arc<Vec<Jwk>> {
         self.snapshot().published.clone()
-    }
-
-    /// Whether the table is due for a reread ([`RELOAD_EVERY`]).
-    pub fn is_stale(&self) -> bool {
-        self.snapshot().loaded_at.elapsed() >= RELOAD_EVERY
     }
 
     /// Rereads the table unless it was read less than `at_most_every` ago (or is being
@@ -356,6 +352,5 @@ fn build(
         current,
         verifying,
         published: Arc::new(published),
-        loaded_at: Instant::now(),
     })
 }

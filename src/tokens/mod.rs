@@ -501,20 +501,7 @@ impl TokenKeys {
     /// The public keys to publish at `/api/auth/jwks`: `None` when signing with a shared
     /// secret (there is nothing public to verify with).
     pub fn published_keys(&self) -> Option<Arc<Vec<Jwk>>> {
-        let ring = self.ring.as_ref()?;
-        self.refresh_ring_if_stale();
-        Some(ring.published())
-    }
-
-    /// Rereads the key table in the background when it is due.
-    fn refresh_ring_if_stale(&self) {
-        if let Some(ring) = &self.ring
-            && ring.is_stale()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let ring = ring.clone();
-            runtime.spawn(async move { ring.reload(keyring::RELOAD_AT_MOST_EVERY).await });
-        }
+        Some(self.ring.as_ref()?.published())
     }
 
     /// A token for `user_id`, valid from now for the configured lifetime.
@@ -538,7 +525,6 @@ impl TokenKeys {
         let signed = match (&self.shared, &self.ring) {
             (Some(shared), _) => encode(&Header::new(shared.algorithm), &claims, &shared.encoding),
             (None, Some(ring)) => {
-                self.refresh_ring_if_stale();
                 let key = ring.current();
                 encode(&key.header(), &claims, key.encoding())
             }
@@ -617,7 +603,6 @@ impl TokenKeys {
         if let Some(ring) = &self.ring
             && let Some(key) = ring.verifying(&kid)
         {
-            self.refresh_ring_if_stale();
             return self.check(token, &key, Signer::Local);
         }
         if let Some(remote) = &self.remote
