@@ -16,18 +16,81 @@ use sqlx::{
 
 /// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is written once and
 /// compiled for each backend, so every statement must be SQL that both engines accept (`$1`
-/// placeholders, `RETURNING`) and every row type must decode from both. Exported for tests
-/// and tools that query the database directly.
+/// placeholders, `RETURNING`) and every row type must decode from both. For reads: writes go
+/// through [`with_writer!`] or [`with_write_tx!`]. Exported for tests and tools that query the
+/// database directly.
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Database::Sqlite($pool) => $body,
+            $crate::db::Database::Sqlite(sqlite) => {
+                let $pool = sqlite.pool();
+                $body
+            }
             $crate::db::Database::Postgres($pool) => $body,
         }
     };
 }
 pub use crate::with_pool;
+
+/// Runs one writing statement, `$body`, with `$conn` as its executor, and evaluates to its
+/// `Result<T, sqlx::Error>`. On SQLite it runs in the next group commit of the single writer
+/// ([`Writer`]) and returns once that batch is on disk; on Postgres it runs on the pool. The
+/// body is moved to the writer task, so it may only capture owned values (clone borrowed
+/// arguments first).
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite(sqlite) => {
+                sqlite
+                    .writer()
+                    .write(move |$conn| ::std::boxed::Box::pin(async move { $body }))
+                    .await
+            }
+            $crate::db::Database::Postgres(pool) => {
+                let $conn = pool;
+                $body
+            }
+        }
+    };
+}
+pub use crate::with_writer;
+
+/// Like [`with_writer!`], for a body of several statements that must apply together: `$conn`
+/// is a `&mut` connection (reborrow it, `&mut *$conn`, for each statement) and the body may
+/// use `?`. On SQLite the body runs in its own savepoint of the writer's batch; on Postgres in
+/// a transaction.
+#[macro_export]
+macro_rules! with_write_tx {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite(sqlite) => {
+                sqlite
+                    .writer()
+                    .write(move |$conn| ::std::boxed::Box::pin(async move { $body }))
+                    .await
+            }
+            $crate::db::Database::Postgres(pool) => {
+                async move {
+                    let mut tx = pool.begin().await?;
+                    let result: ::std::result::Result<_, ::sqlx::Error> = {
+                        let $conn = &mut *tx;
+                        $body
+                    };
+                    let value = result?;
+                    tx.commit().await?;
+                    ::std::result::Result::<_, ::sqlx::Error>::Ok(value)
+                }
+                .await
+            }
+        }
+    };
+}
+pub use crate::with_write_tx;
+
+mod writer;
+pub use writer::{BoxFuture, Writer};
 
 /// The current time in UTC, cut to the microsecond precision both backends store, so a value
 /// read back equals the value written.
@@ -149,8 +212,27 @@ impl From<sqlx::migrate::MigrateError> for DatabaseError {
 /// A pooled connection to the configured backend. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Database {
-    Sqlite(SqlitePool),
+    Sqlite(Sqlite),
     Postgres(PgPool),
+}
+
+/// A SQLite database: a pool of connections for reads, and the one [`Writer`].
+#[derive(Debug, Clone)]
+pub struct Sqlite {
+    pool: SqlitePool,
+    writer: Writer,
+}
+
+impl Sqlite {
+    /// The read pool. Writes through it work (they wait for SQLite's lock) but bypass the
+    /// group commit: use [`Sqlite::writer`] (or [`with_writer!`]).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
 }
 
 impl Database {
@@ -177,9 +259,14 @@ impl Database {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?;
-                Ok(Self::Sqlite(pool))
+                let writer = if in_memory {
+                    Writer::shared(pool.clone())
+                } else {
+                    Writer::own_connection(options)
+                };
+                Ok(Self::Sqlite(Sqlite { pool, writer }))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url).map_err(DatabaseError::InvalidUrl)?;
@@ -202,7 +289,7 @@ impl Database {
     /// Applies the pending migrations for this backend; already-applied ones are skipped.
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Sqlite(sqlite) => SQLITE_MIGRATIONS.run(&sqlite.pool).await?,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -231,7 +318,10 @@ impl Database {
 
     pub async fn ping(&self) -> Result<(), DatabaseError> {
         let result = match self {
-            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Self::Sqlite(sqlite) => sqlx::query("SELECT 1")
+                .execute(&sqlite.pool)
+                .await
+                .map(drop),
             Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
         };
         result.map_err(|err| match err {
@@ -244,7 +334,10 @@ impl Database {
     /// Closes every pooled connection; later queries fail as unavailable. Used on shutdown.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(pool) => pool.close().await,
+            Self::Sqlite(sqlite) => {
+                sqlite.writer.close().await;
+                sqlite.pool.close().await
+            }
             Self::Postgres(pool) => pool.close().await,
         }
     }
@@ -303,9 +396,10 @@ mod tests {
         db.ping().await.unwrap();
         assert!(file.exists());
 
-        let Database::Sqlite(pool) = &db else {
+        let Database::Sqlite(sqlite) = &db else {
             unreachable!()
         };
+        let pool = sqlite.pool();
         let tables: Vec<(String,)> = sqlx::query_as(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' \
              AND name NOT LIKE 'sqlite%' ORDER BY name",

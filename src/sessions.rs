@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::{
-    db::{Database, now, with_pool},
+    db::{Database, now, with_pool, with_writer},
     error::Result,
     random::{random_id, random_token},
     users::{self, User},
@@ -137,20 +137,22 @@ pub async fn create(
             .as_deref()
             .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
     };
-    with_pool!(db, pool => sqlx::query(
+    let row = session.clone();
+    let token_hash = hash_token(&token);
+    with_writer!(db, conn => sqlx::query(
         "INSERT INTO sessions \
          (id, token_hash, user_id, expires_at, created_at, last_seen_at, user_agent, ip_address) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(&session.id)
-    .bind(hash_token(&token))
-    .bind(&session.user_id)
-    .bind(session.expires_at)
-    .bind(session.created_at)
-    .bind(session.last_seen_at)
-    .bind(&session.user_agent)
-    .bind(&session.ip_address)
-    .execute(pool)
+    .bind(&row.id)
+    .bind(&token_hash)
+    .bind(&row.user_id)
+    .bind(row.expires_at)
+    .bind(row.created_at)
+    .bind(row.last_seen_at)
+    .bind(&row.user_agent)
+    .bind(&row.ip_address)
+    .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
     Ok((token, session))
@@ -180,9 +182,10 @@ pub async fn find_active(
 
     let at = now();
     if session.expires_at <= at {
-        with_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(&session.id)
-            .execute(pool)
+        let id = session.id;
+        with_writer!(db, conn => sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(&id)
+            .execute(conn)
             .await
             .map(|done| done.rows_affected()))?;
         return Ok(None);
@@ -199,13 +202,14 @@ pub async fn find_active(
             session.expires_at = at + policy.lifetime;
         }
         session.last_seen_at = at;
-        with_pool!(db, pool => sqlx::query(
+        let (expires_at, id) = (session.expires_at, session.id.clone());
+        with_writer!(db, conn => sqlx::query(
             "UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE id = $3",
         )
-        .bind(session.expires_at)
-        .bind(session.last_seen_at)
-        .bind(&session.id)
-        .execute(pool)
+        .bind(expires_at)
+        .bind(at)
+        .bind(&id)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected()))?;
     }
@@ -221,9 +225,10 @@ pub async fn delete(db: &Database, token: &str) -> Result<bool> {
     if token.is_empty() || token.len() > MAX_TOKEN_CHARS {
         return Ok(false);
     }
-    let deleted = with_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(hash_token(token))
-        .execute(pool)
+    let token_hash = hash_token(token);
+    let deleted = with_writer!(db, conn => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&token_hash)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected()))?;
     Ok(deleted > 0)
@@ -232,9 +237,9 @@ pub async fn delete(db: &Database, token: &str) -> Result<bool> {
 /// Removes every expired session; returns how many. Run now and then to keep the table small.
 pub async fn delete_expired(db: &Database) -> Result<u64> {
     Ok(
-        with_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        with_writer!(db, conn => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now())
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected()))?,
     )
@@ -259,9 +264,10 @@ mod tests {
     }
 
     async fn age_session(db: &Database, id: &str, by: Duration) {
-        let Database::Sqlite(pool) = db else {
+        let Database::Sqlite(sqlite) = db else {
             unreachable!()
         };
+        let pool = sqlite.pool();
         let (expires, seen): (OffsetDateTime, OffsetDateTime) =
             sqlx::query_as("SELECT expires_at, last_seen_at FROM sessions WHERE id = $1")
                 .bind(id)
@@ -301,9 +307,10 @@ mod tests {
         let (token, session) = create(&db, &user.id, &client, &policy).await.unwrap();
         assert_eq!(session.user_agent.as_ref().unwrap().len(), 512);
 
-        let Database::Sqlite(pool) = &db else {
+        let Database::Sqlite(sqlite) = &db else {
             unreachable!()
         };
+        let pool = sqlite.pool();
         let stored: (String,) = sqlx::query_as("SELECT token_hash FROM sessions")
             .fetch_one(pool)
             .await

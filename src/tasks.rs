@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::Identity,
-    db::{Database, now, with_pool},
+    db::{Database, now, with_pool, with_writer},
     error::{Error, FieldError, LocPart, Result},
 };
 
@@ -411,14 +411,15 @@ pub async fn create(db: &Database, owner: &str, task: &NewTask) -> Result<Task> 
         "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     );
-    Ok(with_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(owner)
+    let (owner, task) = (owner.to_owned(), task.clone());
+    Ok(with_writer!(db, conn => sqlx::query_as(&sql)
+        .bind(&owner)
         .bind(&task.title)
         .bind(&task.description)
         .bind(false)
         .bind(at)
         .bind(at)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await)?)
 }
 
@@ -441,15 +442,16 @@ pub async fn update(db: &Database, owner: &str, id: i64, changes: &TaskChanges) 
            updated_at = $5 \
          WHERE id = $6 AND user_id = $7 RETURNING {COLUMNS}"
     );
-    let task: Option<Task> = with_pool!(db, pool => sqlx::query_as(&sql)
+    let (owner, changes) = (owner.to_owned(), changes.clone());
+    let task: Option<Task> = with_writer!(db, conn => sqlx::query_as(&sql)
         .bind(&changes.title)
         .bind(changes.description.is_some())
-        .bind(changes.description.clone().flatten())
+        .bind(changes.description.flatten())
         .bind(changes.completed)
         .bind(now())
         .bind(id)
-        .bind(owner)
-        .fetch_optional(pool)
+        .bind(&owner)
+        .fetch_optional(conn)
         .await)?;
     task.ok_or(Error::NotFound("task"))
 }
@@ -460,20 +462,22 @@ pub async fn toggle(db: &Database, owner: &str, id: i64) -> Result<Task> {
         "UPDATE tasks SET completed = NOT completed, updated_at = $1 \
          WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}"
     );
-    let task: Option<Task> = with_pool!(db, pool => sqlx::query_as(&sql)
+    let owner = owner.to_owned();
+    let task: Option<Task> = with_writer!(db, conn => sqlx::query_as(&sql)
         .bind(now())
         .bind(id)
-        .bind(owner)
-        .fetch_optional(pool)
+        .bind(&owner)
+        .fetch_optional(conn)
         .await)?;
     task.ok_or(Error::NotFound("task"))
 }
 
 pub async fn delete(db: &Database, owner: &str, id: i64) -> Result<()> {
-    let deleted = with_pool!(db, pool => sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
+    let owner = owner.to_owned();
+    let deleted = with_writer!(db, conn => sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
         .bind(id)
-        .bind(owner)
-        .execute(pool)
+        .bind(&owner)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected()))?;
     if deleted == 0 {

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::{
-    db::{Database, now, with_pool},
+    db::{Database, now, with_pool, with_write_tx, with_writer},
     error::{Error, FieldError, Result},
     password::Password,
     random::random_id,
@@ -187,34 +187,33 @@ pub async fn create(db: &Database, account: &NewAccount, password_hash: &str) ->
         created_at: at,
         updated_at: at,
     };
-    let result: Result<(), sqlx::Error> = with_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let (row, password_hash) = (user.clone(), password_hash.to_owned());
+    let result: Result<(), sqlx::Error> = with_write_tx!(db, conn => {
         sqlx::query(
             "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(user.email_verified)
-        .bind(&user.image)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&mut *tx)
+        .bind(&row.id)
+        .bind(&row.email)
+        .bind(&row.name)
+        .bind(row.email_verified)
+        .bind(&row.image)
+        .bind(row.created_at)
+        .bind(row.updated_at)
+        .execute(&mut *conn)
         .await?;
         sqlx::query(
             "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4)",
         )
-        .bind(&user.id)
-        .bind(password_hash)
+        .bind(&row.id)
+        .bind(&password_hash)
         .bind(at)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await
-    }
-    .await);
+        Ok(())
+    });
     match result {
         Ok(()) => Ok(user),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::EmailTaken),
@@ -299,16 +298,17 @@ pub async fn ensure_external(
     }
     for email in candidates {
         let at = now();
-        with_pool!(db, pool => sqlx::query(
+        let (row_id, row_name) = (id.to_owned(), name.clone());
+        with_writer!(db, conn => sqlx::query(
             "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, NULL, $5, $5) ON CONFLICT DO NOTHING",
         )
-        .bind(id)
+        .bind(&row_id)
         .bind(&email)
-        .bind(&name)
+        .bind(&row_name)
         .bind(false)
         .bind(at)
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|_| ()))?;
         // Nothing inserted means the id exists already, or the email is someone else's.

@@ -18,7 +18,7 @@ use jsonwebtoken::jwk::Jwk;
 use time::OffsetDateTime;
 
 use super::keys::{KeyAlgorithm, KeyError, SigningKey, VerifyingKey};
-use crate::db::{Database, now, with_pool};
+use crate::db::{Database, now, with_pool, with_write_tx};
 
 /// How often the key table is reread (see [`reload_periodically`]).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(60);
@@ -237,30 +237,33 @@ async fn store(
 ) -> Result<(), sqlx::Error> {
     let at = now();
     let public = serde_json::to_string(key.public_jwk()).expect("a JWK serialises");
-    with_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let (kid, algorithm, private_pem) = (
+        key.kid().to_owned(),
+        key.algorithm().name(),
+        private_pem.map(str::to_owned),
+    );
+    with_write_tx!(db, conn => {
         sqlx::query(
             "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key, created_at) \
              VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (kid) DO UPDATE SET retired_at = NULL",
         )
-        .bind(key.kid())
-        .bind(key.algorithm().name())
+        .bind(&kid)
+        .bind(algorithm)
         .bind(&public)
-        .bind(private_pem)
+        .bind(&private_pem)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         sqlx::query(
             "UPDATE signing_keys SET retired_at = $2 WHERE retired_at IS NULL AND kid <> $1",
         )
-        .bind(key.kid())
+        .bind(&kid)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await
-    }
-    .await)
+        Ok(())
+    })
 }
 
 /// Every key still published, newest first.
