@@ -100,6 +100,25 @@ pub fn now() -> time::OffsetDateTime {
         .expect("a truncated nanosecond count is in range")
 }
 
+/// Reads a timestamp as SQLite stores it: RFC 3339, as sqlx writes it
+/// (`2026-11-25T02:14:23.758065Z`), or SQLite's own `2026-11-25 02:14:23[.758]` (UTC) — the
+/// text forms sqlx itself decodes.
+pub fn parse_sqlite_timestamp(text: &str) -> Option<time::OffsetDateTime> {
+    use time::{
+        PrimitiveDateTime, format_description::well_known::Rfc3339, macros::format_description,
+    };
+    if let Ok(at) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(at);
+    }
+    let sqlite = format_description!(
+        version = 2,
+        "[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    PrimitiveDateTime::parse(text, sqlite)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -358,6 +377,29 @@ fn create_parent_dir(file: &Path) -> Result<(), DatabaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_timestamps_are_read_in_both_text_forms() {
+        let at = time::macros::datetime!(2026-11-25 02:14:23.758065 UTC);
+        assert_eq!(
+            parse_sqlite_timestamp("2026-11-25T02:14:23.758065Z"),
+            Some(at)
+        );
+        assert_eq!(
+            parse_sqlite_timestamp("2026-11-25T03:14:23.758065+01:00"),
+            Some(at)
+        );
+        assert_eq!(
+            parse_sqlite_timestamp("2026-11-25 02:14:23.758065"),
+            Some(at)
+        );
+        assert_eq!(
+            parse_sqlite_timestamp("2026-11-25 02:14:23"),
+            Some(time::macros::datetime!(2026-11-25 02:14:23 UTC))
+        );
+        assert_eq!(parse_sqlite_timestamp("yesterday"), None);
+        assert_eq!(parse_sqlite_timestamp(""), None);
+    }
 
     #[test]
     fn backend_follows_the_url_scheme() {

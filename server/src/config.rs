@@ -47,14 +47,10 @@ pub struct Settings {
     )]
     pub database_url: String,
 
-    /// Largest number of pooled database connections.
-    #[arg(
-        long,
-        env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = 10,
-        global = true
-    )]
-    pub database_max_connections: u32,
+    /// Largest number of pooled database connections [default: SQLite 2 × cores for reads
+    /// (writes have one connection of their own), Postgres 10].
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
 
     /// Address and port to listen on.
     #[arg(
@@ -305,6 +301,18 @@ pub enum Mode {
 }
 
 impl Settings {
+    /// `DATABASE_MAX_CONNECTIONS`, or the default for the backend: SQLite reads are CPU-bound
+    /// (more connections than 2 × cores add threads and page caches, not throughput); a
+    /// Postgres connection mostly waits on the network.
+    pub fn database_max_connections(&self) -> u32 {
+        self.database_max_connections.unwrap_or_else(|| {
+            match leptodo::db::Backend::from_url(&self.database_url) {
+                Ok(leptodo::db::Backend::Postgres) => 10,
+                _ => std::thread::available_parallelism().map_or(4, |n| 2 * n.get() as u32),
+            }
+        })
+    }
+
     /// The options Leptos renders with, taken from these settings rather than from variables
     /// baked in at compile time, so the binary runs the same with or without cargo-leptos.
     pub fn leptos_options(&self) -> LeptosOptions {

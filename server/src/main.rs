@@ -35,7 +35,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = leptodo::Database::connect(
                 &settings.database_url,
-                settings.database_max_connections,
+                settings.database_max_connections(),
             )
             .await?;
             db.migrate().await?;
@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let db = leptodo::Database::connect(
                 &settings.database_url,
-                settings.database_max_connections,
+                settings.database_max_connections(),
             )
             .await?;
             db.migrate().await?;

@@ -55,7 +55,7 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         // Settings first: a bad secret should not wait for (or touch) the database.
         let auth_settings = auth_settings(settings)?;
-        let db = Database::connect(&settings.database_url, settings.database_max_connections)
+        let db = Database::connect(&settings.database_url, settings.database_max_connections())
             .await
             .context("cannot open the database")?;
         let ready = Readiness::new(false);

@@ -42,7 +42,7 @@ async fn the_database_is_created_and_migrated_on_start() {
 #[tokio::test]
 async fn a_busy_pool_is_not_an_outage() {
     // One pooled connection, held elsewhere: a request waits out the pool's timeout (503).
-    let app = spawn_app_with(|s| s.database_max_connections = 1).await;
+    let app = spawn_app_with(|s| s.database_max_connections = Some(1)).await;
     let ada = app.sign_up("Ada", "ada@example.com").await;
     let (held_tx, held) = tokio::sync::oneshot::channel::<()>();
     let (release, released) = tokio::sync::oneshot::channel::<()>();

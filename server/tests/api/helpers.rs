@@ -147,7 +147,7 @@ pub async fn create_postgres_database(admin: &str) -> String {
 pub fn test_settings(dir: &TempDir, database_url: String) -> Settings {
     Settings {
         database_url,
-        database_max_connections: 5,
+        database_max_connections: Some(5),
         site_addr: "127.0.0.1:0".parse().unwrap(),
         // The pages render without a built bundle; only hydration needs it.
         site_root: dir.path().join("site"),
