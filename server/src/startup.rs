@@ -7,7 +7,7 @@ use app::{App, shell};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderValue, header},
+    http::{Extensions, HeaderMap, HeaderValue, StatusCode, Version, header},
     routing::get,
 };
 use leptodo::{
@@ -23,6 +23,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
+    compression::{CompressionLayer, DefaultPredicate, Predicate},
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
@@ -318,6 +319,14 @@ async fn sweep_expired_sessions(db: Database) {
     }
 }
 
+/// Whether a response is a page (HTML), for the compression layer.
+fn is_html(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
+}
+
 /// Every route of the app: operational endpoints, Leptos pages and server functions, and the
 /// static site (bundle and public assets) as the fallback.
 pub fn router(state: AppState) -> Router {
@@ -358,6 +367,10 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        // Pages are compressed as they stream out (brotli or gzip, as the client accepts); the
+        // bundle is precompressed at build time (assets.rs) and API bodies are left as they
+        // are (small, and API clients rarely ask).
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(is_html)))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::state::require_ready,

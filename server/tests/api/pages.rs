@@ -206,3 +206,77 @@ async fn plain_form_posts_redirect_back_within_the_site_only() {
     assert_eq!(forged.status(), 403);
     assert_eq!(app.count("tasks").await, 1);
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_it_and_api_bodies_are_not() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    for n in 0..30 {
+        app.create_task(&ada, &format!("Task number {n} with a title long enough"))
+            .await;
+    }
+    let page = |encoding: Option<&'static str>| {
+        let mut request = app
+            .client
+            .get(app.url("/"))
+            .header("cookie", &ada.cookie)
+            .header("accept", "text/html");
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.send()
+    };
+
+    let plain = page(None).await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    assert!(plain.contains("Task number 29 with a title long enough"));
+
+    let gzipped = page(Some("gzip")).await.unwrap();
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert!(
+        gzipped.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let compressed = gzipped.bytes().await.unwrap();
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(
+        html.contains("Task number 29 with a title long enough"),
+        "{html}"
+    );
+    assert!(
+        compressed.len() * 3 < html.len(),
+        "{} B compressed from {} B",
+        compressed.len(),
+        html.len()
+    );
+
+    let brotli = page(Some("br")).await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+
+    // JSON is sent as it is, whatever the client accepts.
+    let api = app
+        .client
+        .get(app.url(&format!("/api/{}/tasks", ada.user_id)))
+        .bearer_auth(&ada.token)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    assert!(api.headers().get("content-encoding").is_none());
+    assert_eq!(
+        api.json::<Vec<serde_json::Value>>().await.unwrap().len(),
+        30
+    );
+}
