@@ -433,7 +433,8 @@ def front_end(base: str, cookie: str) -> dict:
         html, _ = fetch(base + path, headers)
         text = html.decode()
         assets = sorted(set(re.findall(r'(/pkg/[^"\'\s>]+)', text)))
-        rows = [("HTML " + path, html, {})]
+        served, served_headers = fetch(base + path, {**headers, "Accept-Encoding": "br, gzip"})
+        rows = [("HTML " + path, html, {"served_bytes": len(served), **served_headers})]
         for asset in assets:
             raw, _ = fetch(base + asset)
             served, served_headers = fetch(base + asset, {"Accept-Encoding": "br, gzip"})
