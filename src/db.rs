@@ -48,9 +48,10 @@ macro_rules! with_writer {
                     .write(move |$conn| ::std::boxed::Box::pin(async move { $body }))
                     .await
             }
+            // Inside an async block as on SQLite, so `?` in the body means the same on both.
             $crate::db::Database::Postgres(pool) => {
                 let $conn = pool;
-                $body
+                async move { $body }.await
             }
         }
     };
@@ -74,13 +75,13 @@ macro_rules! with_write_tx {
             $crate::db::Database::Postgres(pool) => {
                 async move {
                     let mut tx = pool.begin().await?;
-                    let result: ::std::result::Result<_, ::sqlx::Error> = {
+                    let result: ::std::result::Result<_, $crate::db::sqlx::Error> = {
                         let $conn = &mut *tx;
                         $body
                     };
                     let value = result?;
                     tx.commit().await?;
-                    ::std::result::Result::<_, ::sqlx::Error>::Ok(value)
+                    ::std::result::Result::<_, $crate::db::sqlx::Error>::Ok(value)
                 }
                 .await
             }
@@ -91,6 +92,9 @@ pub use crate::with_write_tx;
 
 mod writer;
 pub use writer::{BoxFuture, Writer};
+// For the macros, so that crates using them need not name sqlx themselves.
+#[doc(hidden)]
+pub use sqlx;
 
 /// The current time in UTC, cut to the microsecond precision both backends store, so a value
 /// read back equals the value written.

@@ -142,10 +142,15 @@ impl Writer {
                             let _ = tx.send(commit.map(|()| value).map_err(not_committed));
                         }),
                     },
+                    // Its own error, unless the batch failed too: then what it saw (say, a
+                    // row written earlier in the batch) was never committed either.
                     Err(err) => Ran {
                         failed: true,
-                        reply: Box::new(move |_| {
-                            let _ = tx.send(Err(err));
+                        reply: Box::new(move |commit| {
+                            let _ = tx.send(Err(match commit {
+                                Ok(()) => err,
+                                Err(batch) => not_committed(batch),
+                            }));
                         }),
                     },
                 }
@@ -245,7 +250,7 @@ impl Source {
             fail_all(batch, err).await;
             return false;
         }
-        // Replies of the jobs that succeeded, sent once the commit has (or has not) happened.
+        // Replies of the jobs run, sent once the commit has (or has not) happened.
         let mut done: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut broken = None;
         while let Some(job) = batch.pop_front() {
@@ -256,27 +261,30 @@ impl Source {
                 broken = Some(err);
                 break;
             }
-            match AssertUnwindSafe(job(Ok(&mut *connection)))
+            let failed = match AssertUnwindSafe(job(Ok(&mut *connection)))
                 .catch_unwind()
                 .await
             {
-                Ok(Ran {
-                    failed: false,
-                    reply,
-                }) => {
-                    done.push(reply);
-                    continue;
+                Ok(ran) => {
+                    let failed = ran.failed;
+                    done.push(ran.reply);
+                    failed
                 }
-                // Its own error: the caller can have it now.
-                Ok(Ran {
-                    failed: true,
-                    reply,
-                }) => reply(Ok(())),
                 // The caller's channel was dropped with the job: it sees `WorkerCrashed`.
-                Err(_) => tracing::error!("a database write panicked; it was undone"),
-            }
-            // Undo the failed job alone. If even that fails, SQLite has ended the transaction.
-            if let Err(err) = connection.execute("ROLLBACK TO job").await {
+                Err(_) => {
+                    tracing::error!("a database write panicked; it was undone");
+                    true
+                }
+            };
+            // Undo a failed job alone, then end its savepoint. If either fails, SQLite has
+            // ended the transaction (a savepoint that is gone means the same): nothing done
+            // since BEGIN may be acknowledged.
+            let end = if failed {
+                "ROLLBACK TO job; RELEASE job"
+            } else {
+                "RELEASE job"
+            };
+            if let Err(err) = connection.execute(end).await {
                 broken = Some(Arc::new(err));
                 break;
             }
@@ -290,16 +298,32 @@ impl Source {
                 .map_err(Arc::new),
         };
         if let Err(err) = &outcome {
-            // Fails when SQLite has already ended the transaction; nothing to undo then.
-            let _ = connection.execute("ROLLBACK").await;
             tracing::error!(error = %err, writes = done.len(), "a batch of database writes was not committed");
-            self.drop_connection_if_broken(err);
+            // "No transaction is active" when SQLite has already ended it. Any other failure
+            // leaves the connection inside a transaction, holding the lock: start afresh.
+            let stuck = match connection.execute("ROLLBACK").await {
+                Ok(_) => false,
+                Err(err) => !err.to_string().contains("no transaction is active"),
+            };
+            if stuck {
+                self.forget_connection();
+            } else {
+                self.drop_connection_if_broken(err);
+            }
         }
         let committed = outcome.is_ok();
         for reply in done {
             reply(outcome.as_ref().map(|_| ()));
         }
         committed
+    }
+
+    /// Forgets our own connection, so the next batch opens a fresh one. (A borrowed pool
+    /// connection cannot be swapped; in-memory databases are for tests and tools.)
+    fn forget_connection(&mut self) {
+        if let Source::Own { connection, .. } = self {
+            *connection = None;
+        }
     }
 
     /// Forgets our own connection after an I/O error, so the next batch opens a fresh one.
