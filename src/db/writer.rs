@@ -328,10 +328,8 @@ impl Source {
 
     /// Forgets our own connection after an I/O error, so the next batch opens a fresh one.
     fn drop_connection_if_broken(&mut self, err: &sqlx::Error) {
-        if let (Source::Own { connection, .. }, sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed) =
-            (self, err)
-        {
-            *connection = None;
+        if matches!(err, sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed) {
+            self.forget_connection();
         }
     }
 }
@@ -400,10 +398,20 @@ mod tests {
             .unwrap()
     }
 
-    /// Holds SQLite's write lock on `other` until the returned sender fires or is dropped, so
-    /// that writes submitted meanwhile queue up and land in one batch.
+    /// Takes SQLite's write lock on `other` (until it commits or rolls back), so that writes
+    /// submitted meanwhile queue up and land in one batch.
     async fn hold_write_lock(other: &mut SqliteConnection) {
         sqlx::query("BEGIN IMMEDIATE").execute(other).await.unwrap();
+    }
+
+    /// [`add_task`] in a task of its own, so that several can wait on the writer at once.
+    fn spawn_add_task(
+        db: &Database,
+        owner: &'static str,
+        title: String,
+    ) -> tokio::task::JoinHandle<Result<i64, sqlx::Error>> {
+        let db = db.clone();
+        tokio::spawn(async move { add_task(&db, owner, &title).await })
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,10 +427,7 @@ mod tests {
         // other 49 queue behind it.
         hold_write_lock(&mut other).await;
         let writes: Vec<_> = (0..50)
-            .map(|n| {
-                let db = db.clone();
-                tokio::spawn(async move { add_task(&db, "u-1", &format!("t{n:02}")).await })
-            })
+            .map(|n| spawn_add_task(&db, "u-1", format!("t{n:02}")))
             .collect();
         tokio::time::sleep(Duration::from_millis(300)).await;
         sqlx::query("COMMIT").execute(&mut other).await.unwrap();
@@ -451,15 +456,9 @@ mod tests {
 
         hold_write_lock(&mut other).await;
         let before = sqlite.writer().commits();
-        let good_1 = tokio::spawn({
-            let db = db.clone();
-            async move { add_task(&db, "u-1", "kept 1").await }
-        });
+        let good_1 = spawn_add_task(&db, "u-1", "kept 1".into());
         // A task for nobody breaks the foreign key.
-        let bad = tokio::spawn({
-            let db = db.clone();
-            async move { add_task(&db, "nobody", "refused").await }
-        });
+        let bad = spawn_add_task(&db, "nobody", "refused".into());
         // Several statements, the second failing: the first is undone with it.
         let bad_pair = tokio::spawn({
             let db = db.clone();
@@ -478,10 +477,7 @@ mod tests {
                 })
             }
         });
-        let good_2 = tokio::spawn({
-            let db = db.clone();
-            async move { add_task(&db, "u-1", "kept 2").await }
-        });
+        let good_2 = spawn_add_task(&db, "u-1", "kept 2".into());
         tokio::time::sleep(Duration::from_millis(300)).await;
         sqlx::query("COMMIT").execute(&mut other).await.unwrap();
 
@@ -533,10 +529,7 @@ mod tests {
         };
 
         hold_write_lock(&mut other).await;
-        let queued = tokio::spawn({
-            let db = db.clone();
-            async move { add_task(&db, "u-1", "queued before close").await }
-        });
+        let queued = spawn_add_task(&db, "u-1", "queued before close".into());
         tokio::time::sleep(Duration::from_millis(100)).await;
         let closing = tokio::spawn({
             let writer = sqlite.writer().clone();
