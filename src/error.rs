@@ -9,6 +9,66 @@ use utoipa::ToSchema;
 
 use crate::DatabaseError;
 
+/// Declares [`Code`]: each variant with its wire text, and [`Code::ALL`] listing every one.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+        /// The machine code of an error (Better Auth style, e.g. `INVALID_EMAIL_OR_PASSWORD`):
+        /// every code the domain can give, so no client has to meet one it was never told of.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as clients see it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Input that breaks a rule with no code of its own (a wrong type, a bad query parameter).
+    ValidationError = "VALIDATION_ERROR",
+    InvalidEmail = "INVALID_EMAIL",
+    NameRequired = "NAME_REQUIRED",
+    NameTooLong = "NAME_TOO_LONG",
+    InvalidName = "INVALID_NAME",
+    PasswordTooShort = "PASSWORD_TOO_SHORT",
+    PasswordTooLong = "PASSWORD_TOO_LONG",
+    TitleRequired = "TITLE_REQUIRED",
+    TitleTooLong = "TITLE_TOO_LONG",
+    DescriptionTooLong = "DESCRIPTION_TOO_LONG",
+    /// A NUL (`\0`) in text, which Postgres cannot store.
+    NulCharacter = "NUL_CHARACTER",
+    UserAlreadyExists = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+    InvalidEmailOrPassword = "INVALID_EMAIL_OR_PASSWORD",
+    Unauthorized = "UNAUTHORIZED",
+    Forbidden = "FORBIDDEN",
+    NotFound = "NOT_FOUND",
+    TooManyRequests = "TOO_MANY_REQUESTS",
+    ServiceUnavailable = "SERVICE_UNAVAILABLE",
+    InternalServerError = "INTERNAL_SERVER_ERROR",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One part of an error location: a field name or an index, as FastAPI's `loc` has them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(untagged)]
@@ -36,17 +96,12 @@ pub struct FieldError {
     pub kind: &'static str,
     /// The Better Auth-style code this problem maps to when it is the first one.
     #[serde(skip)]
-    pub code: &'static str,
+    pub code: Code,
 }
 
 impl FieldError {
     /// A problem with field `name` of the request body.
-    pub fn body(
-        name: &str,
-        kind: &'static str,
-        code: &'static str,
-        msg: impl Into<String>,
-    ) -> Self {
+    pub fn body(name: &str, kind: &'static str, code: Code, msg: impl Into<String>) -> Self {
         Self {
             loc: vec!["body".into(), name.into()],
             msg: msg.into(),
@@ -122,17 +177,17 @@ impl Error {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::Invalid(errors) => errors.first().map_or("VALIDATION_ERROR", |e| e.code),
-            Self::EmailTaken => "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-            Self::InvalidCredentials => "INVALID_EMAIL_OR_PASSWORD",
-            Self::Unauthenticated(_) => "UNAUTHORIZED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::RateLimited { .. } => "TOO_MANY_REQUESTS",
-            Self::Unavailable | Self::IssuerUnavailable => "SERVICE_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Invalid(errors) => errors.first().map_or(Code::ValidationError, |e| e.code),
+            Self::EmailTaken => Code::UserAlreadyExists,
+            Self::InvalidCredentials => Code::InvalidEmailOrPassword,
+            Self::Unauthenticated(_) => Code::Unauthorized,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NotFound(_) => Code::NotFound,
+            Self::RateLimited { .. } => Code::TooManyRequests,
+            Self::Unavailable | Self::IssuerUnavailable => Code::ServiceUnavailable,
+            Self::Internal(_) => Code::InternalServerError,
         }
     }
 
@@ -177,6 +232,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_code_is_listed_once_in_screaming_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(
+                text.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn retry_after_rounds_up_and_is_never_zero() {
         assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(2500)), 3);
@@ -194,11 +262,16 @@ mod tests {
     #[test]
     fn validation_errors_take_the_first_field_code() {
         let err = Error::Invalid(vec![
-            FieldError::body("email", "value_error.email", "INVALID_EMAIL", "bad email"),
+            FieldError::body(
+                "email",
+                "value_error.email",
+                Code::InvalidEmail,
+                "bad email",
+            ),
             FieldError::body(
                 "password",
                 "string_too_short",
-                "PASSWORD_TOO_SHORT",
+                Code::PasswordTooShort,
                 "short",
             ),
         ]);

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod http_session;
 pub mod password;
 pub mod random;
 pub mod session_cookie;

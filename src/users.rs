@@ -1,5 +1,6 @@
 //! Accounts: the sign-up rules (name, email, password) and the `users` + `credentials` tables.
 
+use crate::error::Code;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -44,7 +45,7 @@ impl Email {
             FieldError::body(
                 "email",
                 "value_error.email",
-                "INVALID_EMAIL",
+                Code::InvalidEmail,
                 msg.to_string(),
             )
         };
@@ -91,21 +92,21 @@ impl DisplayName {
         if name.is_empty() {
             return Err(invalid(
                 "missing",
-                "NAME_REQUIRED",
+                Code::NameRequired,
                 "a name is required".into(),
             ));
         }
         if name.chars().count() > MAX_NAME_CHARS {
             return Err(invalid(
                 "string_too_long",
-                "NAME_TOO_LONG",
+                Code::NameTooLong,
                 format!("the name must be at most {MAX_NAME_CHARS} characters"),
             ));
         }
         if name.chars().any(char::is_control) {
             return Err(invalid(
                 "value_error",
-                "INVALID_NAME",
+                Code::InvalidName,
                 "the name cannot contain control characters".into(),
             ));
         }

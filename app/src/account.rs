@@ -18,10 +18,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<Us
     };
     match auth.sign_up(input, &client_info()?).await {
         Ok(signed) => {
-            set_cookie(
-                auth.session_cookie()
-                    .set(&signed.session_token, auth.session_policy().lifetime),
-            );
+            set_cookie(auth.signed_in_cookie(&signed));
             leptos_axum::redirect("/");
             Ok(user_view(&signed.user))
         }
@@ -36,10 +33,7 @@ pub async fn sign_in(email: String, password: String) -> Result<UserView, UiErro
     let input = leptodo::users::SignInInput { email, password };
     match auth.sign_in(input, &client_info()?).await {
         Ok(signed) => {
-            set_cookie(
-                auth.session_cookie()
-                    .set(&signed.session_token, auth.session_policy().lifetime),
-            );
+            set_cookie(auth.signed_in_cookie(&signed));
             leptos_axum::redirect("/");
             Ok(user_view(&signed.user))
         }
@@ -49,14 +43,16 @@ pub async fn sign_in(email: String, password: String) -> Result<UserView, UiErro
 
 #[server]
 pub async fn sign_out() -> Result<(), UiError> {
-    use crate::session::server::{auth, client_info, session_token, set_cookie};
+    use crate::session::server::{auth, client_info, fail, headers, set_cookie};
     let auth = auth()?;
-    if let Some(token) = session_token() {
-        auth.sign_out(&token, &client_info()?).await?;
+    match auth.sign_out_request(&headers(), &client_info()?).await {
+        Ok(clear) => {
+            set_cookie(clear);
+            leptos_axum::redirect("/sign-in");
+            Ok(())
+        }
+        Err(err) => fail(err.into(), "/"),
     }
-    set_cookie(auth.session_cookie().clear());
-    leptos_axum::redirect("/sign-in");
-    Ok(())
 }
 
 /// The account actions, shared through context so the header can refresh who is signed in.

@@ -1,5 +1,6 @@
-//! The error the UI's server functions return: a machine code, a sentence, and the form field
-//! it belongs to, so each message can be shown next to what caused it.
+//! The error the UI's server functions return: the HTTP status and machine code the domain gave
+//! it (the same the REST API answers with), a sentence, and the form field it belongs to, so
+//! each message can be shown next to what caused it.
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -13,6 +14,10 @@ pub const SIGNED_OUT: &str = "SIGNED_OUT";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct UiError {
+    /// The HTTP status the server answered with, as the REST API would for the same error
+    /// (`leptodo::Error::status`). `None` when no server answer is behind it: a code read
+    /// back from the URL after a plain form post, or a request that never got through.
+    pub status: Option<u16>,
     /// Better Auth-style code, e.g. `INVALID_EMAIL_OR_PASSWORD`, `TITLE_REQUIRED`.
     pub code: String,
     /// For people.
@@ -22,12 +27,20 @@ pub struct UiError {
 }
 
 impl UiError {
+    /// An error with no server answer behind it (see [`UiError::status`]).
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
+            status: None,
             code: code.to_string(),
             message: message.into(),
             fields: Vec::new(),
         }
+    }
+
+    /// The same error, answered with `status`.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 
     pub fn signed_out() -> Self {
@@ -35,6 +48,7 @@ impl UiError {
             SIGNED_OUT,
             "Your session has ended. Sign in again to continue.",
         )
+        .with_status(401)
     }
 
     pub fn is_signed_out(&self) -> bool {
@@ -50,7 +64,8 @@ impl UiError {
     }
 
     /// The message for a code carried in a URL after a plain (no-JavaScript) form post. Only
-    /// known codes are shown, so a crafted link cannot put arbitrary text on the page.
+    /// known codes are shown, so a crafted link cannot put arbitrary text on the page. Every
+    /// code the domain gives has one (a test walks `leptodo::error::Code::ALL`).
     pub fn from_code(code: &str) -> Option<Self> {
         let (field, message) = match code {
             "INVALID_EMAIL_OR_PASSWORD" => (None, "Invalid email or password."),
@@ -73,15 +88,26 @@ impl UiError {
             ),
             "NAME_REQUIRED" => (Some("name"), "A name is required."),
             "NAME_TOO_LONG" => (Some("name"), "The name must be at most 100 characters."),
+            "INVALID_NAME" => (Some("name"), "The name cannot contain control characters."),
             "TITLE_REQUIRED" => (Some("title"), "The title cannot be empty."),
             "TITLE_TOO_LONG" => (Some("title"), "The title must be at most 200 characters."),
             "DESCRIPTION_TOO_LONG" => (
                 Some("description"),
                 "The description must be at most 1000 characters.",
             ),
-            SIGNED_OUT => return Some(Self::signed_out()),
+            "NUL_CHARACTER" => (None, "The text cannot contain NUL (\\0) characters."),
+            "VALIDATION_ERROR" => (
+                None,
+                "Some of what you entered is not valid. Check it and try again.",
+            ),
+            SIGNED_OUT | "UNAUTHORIZED" => return Some(Self::signed_out().without_status()),
+            "FORBIDDEN" => (None, "That belongs to another account."),
             "NOT_FOUND" => (None, "That task no longer exists."),
             "SERVICE_UNAVAILABLE" => (None, "The service is busy. Try again in a moment."),
+            "SERVER_ERROR" | "INTERNAL_SERVER_ERROR" => (
+                None,
+                "Something went wrong on our side. Try again in a moment.",
+            ),
             _ => return None,
         };
         let mut error = Self::new(code, message);
@@ -89,6 +115,13 @@ impl UiError {
             error.fields.push((field.to_string(), message.to_string()));
         }
         Some(error)
+    }
+}
+
+impl UiError {
+    fn without_status(mut self) -> Self {
+        self.status = None;
+        self
     }
 }
 
@@ -101,7 +134,9 @@ impl FromServerFnError for UiError {
                 "NETWORK",
                 "Could not reach the server. Check your connection and try again.",
             ),
-            other => Self::new("SERVER_ERROR", format!("Something went wrong: {other}")),
+            other => {
+                Self::new("SERVER_ERROR", format!("Something went wrong: {other}")).with_status(500)
+            }
         }
     }
 }
@@ -112,7 +147,7 @@ impl From<leptodo::Error> for UiError {
         if err.is_server_error() {
             leptos::logging::error!("server function failed: {err}");
         }
-        let mut ui = Self::new(err.code(), err.public_message());
+        let mut ui = Self::new(err.code().as_str(), err.public_message()).with_status(err.status());
         if let leptodo::Error::Invalid(problems) = &err {
             ui.fields = problems
                 .iter()
@@ -123,5 +158,53 @@ impl From<leptodo::Error> for UiError {
             return Self::signed_out();
         }
         ui
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    /// A plain form post carries only the code back; every code the domain can give must have
+    /// a message, or the page shows nothing at all.
+    #[test]
+    fn every_domain_code_has_a_message() {
+        let missing: Vec<&str> = leptodo::error::Code::ALL
+            .iter()
+            .map(|code| code.as_str())
+            .filter(|code| UiError::from_code(code).is_none())
+            .collect();
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
+        for code in [SIGNED_OUT, "SERVER_ERROR"] {
+            assert!(UiError::from_code(code).is_some(), "{code}");
+        }
+        assert_eq!(UiError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn a_domain_error_keeps_its_status_and_code() {
+        for (err, status, code) in [
+            (leptodo::Error::Unavailable, 503, "SERVICE_UNAVAILABLE"),
+            (leptodo::Error::NotFound("task"), 404, "NOT_FOUND"),
+            (
+                leptodo::Error::InvalidCredentials,
+                401,
+                "INVALID_EMAIL_OR_PASSWORD",
+            ),
+            (
+                leptodo::Error::Internal("x".into()),
+                500,
+                "INTERNAL_SERVER_ERROR",
+            ),
+        ] {
+            assert_eq!(err.status(), status);
+            let ui = UiError::from(err);
+            assert_eq!((ui.status, ui.code.as_str()), (Some(status), code));
+        }
+        let signed_out = UiError::from(leptodo::Error::Unauthenticated("no"));
+        assert_eq!(
+            (signed_out.status, signed_out.code.as_str()),
+            (Some(401), SIGNED_OUT)
+        );
     }
 }

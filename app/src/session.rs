@@ -17,14 +17,15 @@ pub struct UserView {
 /// The user behind the session cookie, or `None` when signed out.
 #[server]
 pub async fn current_user() -> Result<Option<UserView>, UiError> {
-    Ok(server::session()
-        .await?
-        .map(|active| server::user_view(&active.user)))
+    match server::session().await {
+        Ok(active) => Ok(active.map(|active| server::user_view(&active.user))),
+        Err(err) => server::failed_read(err),
+    }
 }
 
 #[cfg(feature = "ssr")]
 pub mod server {
-    use http::{HeaderValue, StatusCode, header, request::Parts};
+    use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
     use leptodo::{
         Auth,
         sessions::{ActiveSession, ClientInfo},
@@ -45,47 +46,34 @@ pub mod server {
     }
 
     pub fn auth() -> Result<Auth, UiError> {
-        use_context::<Auth>()
-            .ok_or_else(|| UiError::new("SERVER_ERROR", "accounts are not configured"))
+        use_context::<Auth>().ok_or_else(|| {
+            UiError::new("SERVER_ERROR", "accounts are not configured").with_status(500)
+        })
     }
 
     fn parts() -> Option<Parts> {
         use_context::<Parts>()
     }
 
+    /// The request's headers (empty outside a request).
+    pub fn headers() -> HeaderMap {
+        parts().map(|parts| parts.headers).unwrap_or_default()
+    }
+
     pub fn client_info() -> Result<ClientInfo, UiError> {
         let auth = auth()?;
-        Ok(parts().map_or_else(ClientInfo::default, |parts| {
-            let peer = parts
-                .extensions
-                .get::<axum_connect_info::ConnectInfo>()
-                .map(|info| info.0);
-            auth.client_info(&parts.headers, peer)
-        }))
+        Ok(parts().map_or_else(ClientInfo::default, |parts| auth.client(&parts)))
     }
 
-    /// The session token in the request's cookie.
-    pub fn session_token() -> Option<String> {
-        let auth = use_context::<Auth>()?;
-        auth.session_cookie().read(&parts()?.headers)
-    }
-
-    /// The live session, slid forward when due (then the cookie is re-sent).
+    /// The live session, resumed by the one rule REST uses too ([`Auth::resume`]): slid
+    /// forward when due, with the refreshed (or, for a dead session, clearing) cookie sent.
     pub async fn session() -> Result<Option<ActiveSession>, UiError> {
         let auth = auth()?;
-        let Some(token) = session_token() else {
-            return Ok(None);
-        };
-        let active = auth.session(&token).await?;
-        if let Some(active) = &active
-            && active.refreshed
-        {
-            set_cookie(
-                auth.session_cookie()
-                    .set(&token, auth.session_policy().lifetime),
-            );
+        let resumed = auth.resume(&headers()).await?;
+        if let Some(cookie) = resumed.set_cookie {
+            set_cookie(cookie);
         }
-        Ok(active)
+        Ok(resumed.session)
     }
 
     /// The signed-in user, or [`UiError::signed_out`].
@@ -151,19 +139,23 @@ pub mod server {
         Err(err)
     }
 
-    /// Gives a failed server function the status the REST API would give, so the browser's
-    /// network log reads right (401 for a lost session, 422 for invalid input, …).
+    /// Gives a failed server function the status it carries — the one the REST API answers
+    /// the same error with — so the browser's network log and the page's status read right.
     pub fn set_error_status(err: &UiError) {
+        let status = err
+            .status
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(match err.code.as_str() {
-                crate::errors::SIGNED_OUT | "INVALID_EMAIL_OR_PASSWORD" => StatusCode::UNAUTHORIZED,
-                "TOO_MANY_REQUESTS" => StatusCode::TOO_MANY_REQUESTS,
-                "NOT_FOUND" => StatusCode::NOT_FOUND,
-                "SERVICE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
-                "SERVER_ERROR" | "INTERNAL_SERVER_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            });
+            response.set_status(status);
         }
+    }
+
+    /// For server functions that read (resources while a page renders): a failure keeps its
+    /// status on the response.
+    pub fn failed_read<T>(err: UiError) -> Result<T, UiError> {
+        set_error_status(&err);
+        Err(err)
     }
 
     /// The page a form post came from (path and query, without the query keys in `drop`, nor
@@ -198,9 +190,5 @@ pub mod server {
                 })
             })
             .unwrap_or_else(|| default.to_string())
-    }
-
-    mod axum_connect_info {
-        pub type ConnectInfo = axum::extract::ConnectInfo<std::net::SocketAddr>;
     }
 }

@@ -70,9 +70,46 @@ pub struct TaskPage {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use leptodo::tasks::Task;
+    use leptodo::{
+        Database,
+        tasks::{self, ListQuery, Task},
+    };
 
-    use super::TaskView;
+    use super::{Filter, PAGE_SIZE, TaskPage, TaskView};
+    use crate::errors::UiError;
+
+    /// Page `page` (from 1) of `owner`'s tasks in `filter`, with the counts for the tabs.
+    pub async fn page(
+        db: &Database,
+        owner: &str,
+        filter: Filter,
+        page: u32,
+    ) -> Result<TaskPage, UiError> {
+        let page = page.max(1);
+        let query = ListQuery {
+            completed: match filter {
+                Filter::All => None,
+                Filter::Active => Some(false),
+                Filter::Completed => Some(true),
+            },
+            limit: PAGE_SIZE,
+            offset: u64::from(page - 1) * u64::from(PAGE_SIZE),
+        };
+        let listed = tasks::list(db, owner, &query).await?;
+        let counts = tasks::counts(db, owner).await?;
+        let in_filter = match filter {
+            Filter::All => counts.all,
+            Filter::Active => counts.active,
+            Filter::Completed => counts.completed,
+        };
+        Ok(TaskPage {
+            has_more: (query.offset + listed.len() as u64) < in_filter as u64,
+            tasks: listed.into_iter().map(view).collect(),
+            all: counts.all,
+            active: counts.active,
+            completed: counts.completed,
+        })
+    }
 
     pub fn view(task: Task) -> TaskView {
         let format =
@@ -93,34 +130,13 @@ mod server {
 
 #[server]
 pub async fn list_tasks(filter: Filter, page: u32) -> Result<TaskPage, UiError> {
-    use crate::session::server::{auth, require_user, set_error_status};
-    use leptodo::tasks::{self, ListQuery};
-    let db = auth()?.database().clone();
-    let user = require_user().await.inspect_err(set_error_status)?;
-    let page = page.max(1);
-    let query = ListQuery {
-        completed: match filter {
-            Filter::All => None,
-            Filter::Active => Some(false),
-            Filter::Completed => Some(true),
-        },
-        limit: PAGE_SIZE,
-        offset: u64::from(page - 1) * u64::from(PAGE_SIZE),
+    use crate::session::server::{auth, failed_read, require_user};
+    let listed = async {
+        let db = auth()?.database().clone();
+        let user = require_user().await?;
+        server::page(&db, &user.id, filter, page).await
     };
-    let listed = tasks::list(&db, &user.id, &query).await?;
-    let counts = tasks::counts(&db, &user.id).await?;
-    let in_filter = match filter {
-        Filter::All => counts.all,
-        Filter::Active => counts.active,
-        Filter::Completed => counts.completed,
-    };
-    Ok(TaskPage {
-        has_more: (query.offset + listed.len() as u64) < in_filter as u64,
-        tasks: listed.into_iter().map(server::view).collect(),
-        all: counts.all,
-        active: counts.active,
-        completed: counts.completed,
-    })
+    listed.await.or_else(failed_read)
 }
 
 #[server]

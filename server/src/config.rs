@@ -88,11 +88,13 @@ pub struct Settings {
     )]
     pub output_name: String,
 
-    /// `prod`, or `dev` for cargo-leptos's live-reload hooks (`cargo leptos watch` sets it).
+    /// `prod`, or `dev` for development: live reload allowed by the page's security policy,
+    /// the bundle under its plain names (it changes under a running server), a generated
+    /// secret. Default: `dev` under `cargo leptos watch` (it sets `LEPTOS_WATCH`), else `prod`.
     #[arg(
         long = "env",
         env = "LEPTOS_ENV",
-        default_value = "prod",
+        default_value_t = Mode::default_for_process(),
         value_enum,
         ignore_case = true,
         global = true
@@ -251,7 +253,11 @@ fn secret(value: &str) -> Result<SecretString, Infallible> {
     Ok(SecretString::from(value.to_string()))
 }
 
-/// `7d`, `12h`, `30m`, `90s` or `3600` (seconds).
+/// The longest duration a setting accepts: 100 years. Longer ones are surely a typo, and the
+/// instants they lead to (a token's `exp`) would not fit the dates they are written as.
+pub const MAX_DURATION_SECS: u64 = 36_500 * 86_400;
+
+/// `7d`, `12h`, `30m`, `90s` or `3600` (seconds), up to [`MAX_DURATION_SECS`].
 pub fn duration(value: &str) -> Result<Duration, String> {
     let value = value.trim();
     let usage =
@@ -260,14 +266,24 @@ pub fn duration(value: &str) -> Result<Duration, String> {
         Some(i) => value.split_at(i),
         None => (value, "s"),
     };
-    let number: u64 = number.parse().map_err(|_| usage())?;
-    let seconds = match unit.trim() {
-        "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        "d" => number * 86_400,
+    let number: u64 = number.parse().map_err(|err: std::num::ParseIntError| {
+        if *err.kind() == std::num::IntErrorKind::PosOverflow {
+            format!("{value:?} is too long: at most 36500d (100 years)")
+        } else {
+            usage()
+        }
+    })?;
+    let unit_secs: u64 = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(usage()),
     };
+    let seconds = number
+        .checked_mul(unit_secs)
+        .filter(|&seconds| seconds <= MAX_DURATION_SECS)
+        .ok_or_else(|| format!("{value:?} is too long: at most 36500d (100 years)"))?;
     if seconds == 0 {
         return Err("the duration must be longer than 0".into());
     }
@@ -300,7 +316,68 @@ pub enum Mode {
     Prod,
 }
 
+impl Mode {
+    /// Development when cargo-leptos's watch mode started this process (`LEPTOS_WATCH`, which
+    /// also makes Leptos emit its live-reload script), production otherwise.
+    pub fn default_for_process() -> Self {
+        Self::default_when(std::env::var_os("LEPTOS_WATCH").is_some())
+    }
+
+    pub fn default_when(watching: bool) -> Self {
+        if watching { Self::Dev } else { Self::Prod }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dev => "dev",
+            Self::Prod => "prod",
+        })
+    }
+}
+
 impl Settings {
+    /// The settings `leptodo-server FLAGS…` runs with, from its defaults and `flags` alone:
+    /// neither the environment nor a `.env` file is read. So every setting has the default the
+    /// command line documents, including settings added later.
+    pub fn from_flags<I, T>(flags: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Cli::command().mut_args(|arg| arg.env(None));
+        let args = std::iter::once(std::ffi::OsString::from("leptodo-server"))
+            .chain(flags.into_iter().map(Into::into));
+        let matches = command.try_get_matches_from(args)?;
+        Ok(Cli::from_arg_matches(&matches)?.settings)
+    }
+
+    /// Settings for a test server: production mode with `secret`, the database at
+    /// `database_url`, a free port, the site and data folders in `dir`, a pool of 5, and no
+    /// sign-in throttling (tests sign in far more often than a person would; the throttling
+    /// tests set their own limits). Everything else as `leptodo-server` defaults it.
+    pub fn for_tests(dir: &std::path::Path, database_url: &str, secret: &str) -> Self {
+        let mut settings = Self::from_flags([
+            "--env",
+            "prod",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-max-connections",
+            "5",
+        ])
+        .expect("the test flags parse");
+        settings.database_url = database_url.to_string();
+        // The pages render without a built bundle; only hydration needs it.
+        settings.site_root = dir.join("site");
+        settings.data_dir = dir.join("data");
+        settings.auth.secret = Some(secret.to_string().into());
+        settings.auth.rate_limit_ip = LimitSetting(None);
+        settings.auth.rate_limit_account = LimitSetting(None);
+        settings
+    }
+
     /// `DATABASE_MAX_CONNECTIONS`, or the default for the backend: SQLite reads are CPU-bound
     /// (more connections than 2 × cores add threads and page caches, not throughput); a
     /// Postgres connection mostly waits on the network.
@@ -371,6 +448,17 @@ mod tests {
         assert_eq!(duration("15m").unwrap(), Duration::from_secs(900));
         assert!(duration("0").is_err());
         assert!(duration("7 weeks").is_err());
+        // Too long to mean anything: refused, never wrapped around or a panic.
+        assert_eq!(duration("36500d").unwrap().as_secs(), MAX_DURATION_SECS);
+        for huge in [
+            "36501d",
+            "300000000000000d",
+            "18446744073709551615",
+            "99999999999999999999h",
+        ] {
+            let err = duration(huge).unwrap_err();
+            assert!(err.contains("too long"), "{huge}: {err}");
+        }
         assert_eq!(
             origin("https://Todo.Example.com/app?x=1").unwrap(),
             "https://todo.example.com"

@@ -49,7 +49,7 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::Domain(err) => err.code(),
+            Self::Domain(err) => err.code().as_str(),
             Self::MalformedJson(_) => "INVALID_JSON",
             Self::NotJson => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooLarge => "PAYLOAD_TOO_LARGE",

@@ -1,13 +1,18 @@
 //! Extractors: a request turned into checked values before the handler runs.
 
-use std::net::SocketAddr;
+use leptodo::error::Code;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request},
-    http::{header, request::Parts},
+    extract::{FromRequest, FromRequestParts, RawPathParams, Request},
+    http::{HeaderValue, header, request::Parts},
+    middleware::Next,
+    response::Response,
 };
-use leptodo::{Auth, Error, FieldError, Identity, error::LocPart, sessions::ClientInfo, tasks};
+#[cfg(doc)]
+use leptodo::Auth;
+use leptodo::{Error, FieldError, Identity, error::LocPart, sessions::ClientInfo, tasks};
 use serde::de::DeserializeOwned;
 
 use crate::{error::ApiError, state::AppState};
@@ -54,7 +59,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 loc: vec!["body".into()],
                 msg: "the body must be a JSON object".into(),
                 kind: "type_error",
-                code: "VALIDATION_ERROR",
+                code: Code::ValidationError,
             }))),
             Err(err) => Err(ApiError::MalformedJson(err.to_string())),
         };
@@ -84,14 +89,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     loc,
                     msg: "Field required".into(),
                     kind: "missing",
-                    code: "VALIDATION_ERROR",
+                    code: Code::ValidationError,
                 }
             }
             None => FieldError {
                 loc,
                 msg: text.to_string(),
                 kind: "type_error",
-                code: "VALIDATION_ERROR",
+                code: Code::ValidationError,
             },
         };
         ApiError::Domain(leptodo::Error::invalid(field_error))
@@ -102,7 +107,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// The client's IP and user agent (see [`ClientInfo::from_request`]).
+/// The client's IP and user agent (see [`Auth::client`]).
 pub struct Client(pub ClientInfo);
 
 impl FromRequestParts<AppState> for Client {
@@ -112,20 +117,37 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(client_info(&state.auth, parts)))
+        Ok(Self(state.auth.client(parts)))
     }
 }
 
-pub fn client_info(auth: &Auth, parts: &Parts) -> ClientInfo {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
-    auth.client_info(&parts.headers, peer)
+/// Where an extractor leaves the session cookie its response must carry (a refreshed one after
+/// the session slid forward), for [`send_session_cookie`] to put on the response.
+#[derive(Clone, Default)]
+struct CookieSlot(Arc<Mutex<Option<HeaderValue>>>);
+
+/// Middleware: a request that may be authenticated by its session cookie gets a
+/// [`CookieSlot`], and the cookie an extractor leaves there goes out with the response —
+/// whatever the handler answered. Requests without a cookie, or with a Bearer token, pass
+/// through untouched.
+pub async fn send_session_cookie(mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if !headers.contains_key(header::COOKIE) || headers.contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let slot = CookieSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let cookie = slot.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// The verified caller: a Bearer JWT in `Authorization`, or else (for same-origin browser
-/// calls) the session cookie. A request with neither, or with a bad token, is a 401.
+/// calls) the session cookie, resumed like every session ([`Auth::resume`]: slid forward, the
+/// refreshed cookie sent back). A request with neither, or with a bad token, is a 401.
 pub struct Caller(pub Identity);
 
 impl FromRequestParts<AppState> for Caller {
@@ -141,15 +163,19 @@ impl FromRequestParts<AppState> for Caller {
             })?;
             return Ok(Self(state.auth.authenticate_bearer(value).await?));
         }
-        if let Some(token) = state.auth.session_cookie().read(&parts.headers)
-            && let Some(active) = state.auth.session(&token).await?
+        let resumed = state.auth.resume(&parts.headers).await?;
+        if let (Some(cookie), Some(CookieSlot(slot))) =
+            (resumed.set_cookie, parts.extensions.get::<CookieSlot>())
         {
-            return Ok(Self(Identity::from(&active.user)));
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(cookie);
         }
-        Err(Error::Unauthenticated(
-            "sign in first: send `Authorization: Bearer <token>` (from /api/auth/token)",
-        )
-        .into())
+        match resumed.session {
+            Some(active) => Ok(Self(Identity::from(&active.user))),
+            None => Err(Error::Unauthenticated(
+                "sign in first: send `Authorization: Bearer <token>` (from /api/auth/token)",
+            )
+            .into()),
+        }
     }
 }
 

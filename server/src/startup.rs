@@ -1,6 +1,6 @@
 //! Building the application: database → state → router → listener.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::LazyLock, time::Duration};
 
 use anyhow::Context;
 use app::{App, shell};
@@ -18,7 +18,7 @@ use leptodo::{
     tokens::{JwtAlgorithm, TokenSettings, remote::RemoteSettings},
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{
@@ -74,12 +74,6 @@ impl Application {
             Err(err) => return Err(err).context("cannot migrate the database"),
         }
         Self::assemble(settings, db, auth_settings, ready).await
-    }
-
-    /// Like [`Application::build`], with a database the caller has already opened and migrated.
-    pub async fn with_database(settings: &Settings, db: Database) -> anyhow::Result<Self> {
-        let auth_settings = auth_settings(settings)?;
-        Self::assemble(settings, db, auth_settings, Readiness::new(true)).await
     }
 
     async fn assemble(
@@ -327,10 +321,22 @@ fn is_html(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bo
         .is_some_and(|value| value.starts_with("text/html"))
 }
 
+/// The app's page routes, found once per process by rendering the app without data.
+///
+/// Once, not per [`router`]: while `generate_route_list` runs, Leptos suppresses resource
+/// loading for the whole process (a global flag), and a resource that first polls meanwhile —
+/// in a page another server in this process is rendering — waits forever
+/// (leptos-rs/leptos#4773). Nothing renders before the first router exists, so generating
+/// the list before then, and never again, closes that window.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static PAGES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    PAGES.clone()
+}
+
 /// Every route of the app: operational endpoints, Leptos pages and server functions, and the
 /// static site (bundle and public assets) as the fallback.
 pub fn router(state: AppState) -> Router {
-    let pages = generate_route_list(App);
+    let pages = page_routes();
     let (db, auth) = (state.db.clone(), state.auth.clone());
     let options = state.leptos_options.clone();
     let origins = state.origins.clone();
@@ -353,6 +359,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The refreshed session cookie of a cookie-authenticated API call (see `extract`).
+        .layer(axum::middleware::from_fn(
+            crate::extract::send_session_cookie,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Hardening for every response; pages add their Content-Security-Policy (app crate).
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -97,17 +97,22 @@ pub struct SignedOut {
 }
 
 fn signed_in(auth: &Auth, signed: SignedIn) -> Response {
-    let cookie = auth
-        .session_cookie()
-        .set(&signed.session_token, auth.session_policy().lifetime);
     (
-        [(header::SET_COOKIE, cookie)],
+        [(header::SET_COOKIE, auth.signed_in_cookie(&signed))],
         Json(TokenAndUser {
             token: signed.token,
             user: signed.user,
         }),
     )
         .into_response()
+}
+
+/// `body`, with the `Set-Cookie` that resuming the session decided on (if any).
+fn with_cookie(set_cookie: Option<HeaderValue>, body: impl IntoResponse) -> Response {
+    match set_cookie {
+        Some(cookie) => ([(header::SET_COOKIE, cookie)], body).into_response(),
+        None => body.into_response(),
+    }
 }
 
 /// Create an account and sign it in.
@@ -162,46 +167,28 @@ pub async fn sign_out(
     Client(client): Client,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let cookie = auth.session_cookie();
-    if let Some(token) = cookie.read(&headers) {
-        auth.sign_out(&token, &client).await?;
-    }
+    let clear = auth.sign_out_request(&headers, &client).await?;
     Ok((
-        [(header::SET_COOKIE, cookie.clear())],
+        [(header::SET_COOKIE, clear)],
         Json(SignedOut { success: true }),
     )
         .into_response())
 }
 
 /// `GET /api/auth/get-session` → `{session, user}`, or `null` without a live session. A
-/// session due for its daily slide gets a fresh cookie.
+/// session due for its daily slide gets a fresh cookie; a cookie of a dead session is cleared.
 #[utoipa::path(
     get, path = "/api/auth/get-session", tag = "auth",
     responses((status = 200, description = "The session and its user, or `null`", body = Option<SessionAndUser>)),
     security((), ("session_cookie" = []))
 )]
 pub async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
-    let cookie = auth.session_cookie();
-    let Some(token) = cookie.read(&headers) else {
-        return Ok(Json(serde_json::Value::Null).into_response());
-    };
-    let Some(active) = auth.session(&token).await? else {
-        // A stale cookie: drop it so the browser stops sending it.
-        return Ok((
-            [(header::SET_COOKIE, cookie.clear())],
-            Json(serde_json::Value::Null),
-        )
-            .into_response());
-    };
-    let body = Json(SessionAndUser {
+    let resumed = auth.resume(&headers).await?;
+    let body = resumed.session.map(|active| SessionAndUser {
         session: active.session,
         user: active.user,
     });
-    if active.refreshed {
-        let set = cookie.set(&token, auth.session_policy().lifetime);
-        return Ok(([(header::SET_COOKIE, set)], body).into_response());
-    }
-    Ok(body.into_response())
+    Ok(with_cookie(resumed.set_cookie, Json(body)))
 }
 
 /// A fresh API token (JWT) for the session cookie's user.
@@ -210,20 +197,18 @@ pub async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiRes
     responses((status = 200, description = "A new API token", body = TokenOnly), Errors401),
     security(("session_cookie" = []))
 )]
-pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Json<TokenOnly>> {
-    let session_token = auth
-        .session_cookie()
-        .read(&headers)
-        .ok_or(Error::Unauthenticated(
-            "sign in first: the request has no session cookie",
-        ))?;
-    let active = auth
-        .session(&session_token)
-        .await?
-        .ok_or(Error::Unauthenticated(
-            "the session has ended or expired: sign in again",
-        ))?;
-    Ok(Json(TokenOnly {
+pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
+    if auth.session_cookie().read(&headers).is_none() {
+        return Err(
+            Error::Unauthenticated("sign in first: the request has no session cookie").into(),
+        );
+    }
+    let resumed = auth.resume(&headers).await?;
+    let active = resumed.session.ok_or(Error::Unauthenticated(
+        "the session has ended or expired: sign in again",
+    ))?;
+    let token = TokenOnly {
         token: auth.issue_token(&active.user)?,
-    }))
+    };
+    Ok(with_cookie(resumed.set_cookie, Json(token)))
 }

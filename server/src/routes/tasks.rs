@@ -10,6 +10,7 @@ use axum::{
     http::StatusCode,
     routing::{get, patch},
 };
+use leptodo::error::Code;
 use leptodo::{
     Database, Error, FieldError,
     error::LocPart,
@@ -54,7 +55,7 @@ pub async fn list(
             loc: vec![LocPart::Key("query".into())],
             msg: rejection.body_text(),
             kind: "value_error",
-            code: "VALIDATION_ERROR",
+            code: Code::ValidationError,
         })
     })?;
     let query = ListQuery::parse(&params)?;

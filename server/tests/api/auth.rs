@@ -440,6 +440,57 @@ async fn sessions_slide_forward_at_most_once_a_day_and_expire() {
     assert_eq!(app.count("sessions").await, 0);
 }
 
+/// Regression: a task API call authenticated by the cookie slid the session forward in the
+/// database but sent no refreshed cookie, so the browser's cookie could expire while its
+/// session lived on. Every way a cookie is used now resends it when the session slides.
+#[tokio::test]
+async fn every_cookie_use_that_slides_the_session_resends_the_cookie() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let tasks = format!("/api/{}/tasks", ada.user_id);
+    for path in [tasks.as_str(), "/api/auth/token", "/"] {
+        age_sessions(&app, Duration::from_secs(24 * 3600 + 60)).await;
+        let before = expires_at(&app).await;
+        let response = app
+            .client
+            .get(app.url(path))
+            .header(header::COOKIE, &ada.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let cookie = set_cookie_header(&response)
+            .unwrap_or_else(|| panic!("{path}: the session slid but no cookie was sent"));
+        assert!(cookie.contains("Max-Age=604800"), "{path}: {cookie}");
+        assert!(
+            expires_at(&app).await > before,
+            "{path}: the session did not slide"
+        );
+
+        // Used again soon after: nothing to refresh, no cookie.
+        let again = app
+            .client
+            .get(app.url(path))
+            .header(header::COOKIE, &ada.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(set_cookie_header(&again).is_none(), "{path}");
+    }
+
+    // A cookie of a session that has ended is cleared by the task API too.
+    age_sessions(&app, Duration::from_secs(8 * 24 * 3600)).await;
+    let response = app
+        .client
+        .get(app.url(&tasks))
+        .header(header::COOKIE, &ada.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(set_cookie_header(&response).unwrap().contains("Max-Age=0"));
+}
+
 #[tokio::test]
 async fn https_deployments_get_secure_cookies() {
     let app = spawn_app_with(|s| s.auth.base_url = Some("https://todo.example.com".into())).await;

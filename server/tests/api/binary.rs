@@ -364,3 +364,50 @@ fn http_status(url: &str) -> u16 {
         .unwrap();
     runtime.block_on(async { reqwest::get(url).await.unwrap().status().as_u16() })
 }
+
+/// `cargo leptos watch` starts the server with `LEPTOS_WATCH` set (and no `LEPTOS_ENV`): it then
+/// runs in development, and its pages carry the live-reload script and a security policy that
+/// lets it reach cargo-leptos's socket (`ws://…:3001/live_reload`). In production neither.
+#[test]
+fn under_cargo_leptos_watch_pages_may_reach_the_live_reload_socket() {
+    for watching in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = leptodo(dir.path());
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
+            .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET);
+        if watching {
+            cmd.env("LEPTOS_WATCH", "ON");
+        }
+        let (child, listening) = start(cmd);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (policy, html) = runtime.block_on(async {
+            let response = reqwest::get(format!("http://{listening}/sign-in"))
+                .await
+                .unwrap();
+            let policy = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (policy, response.text().await.unwrap())
+        });
+        drop(child);
+        let connect = policy
+            .split(';')
+            .map(str::trim)
+            .find(|directive| directive.starts_with("connect-src"))
+            .unwrap_or_else(|| panic!("no connect-src in {policy}"));
+        assert_eq!(
+            connect.contains("ws:"),
+            watching,
+            "watching={watching}: {policy}"
+        );
+        assert_eq!(
+            html.contains("live_reload"),
+            watching,
+            "watching={watching}"
+        );
+    }
+}

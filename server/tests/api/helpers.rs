@@ -1,10 +1,8 @@
 use std::path::PathBuf;
 
-use leptodo::{Database, throttle::LimitSetting, tokens::SharedSecretAlgorithm};
-use leptodo_server::{
-    Application, Settings,
-    config::{AuthOptions, Mode},
-};
+use leptodo::Database;
+use leptodo_server::{Application, Settings};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -76,6 +74,35 @@ impl TestApp {
                 .unwrap();
         n
     }
+
+    /// A request with `user`'s Bearer token.
+    pub fn as_user(&self, user: &SignedUp, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&user.token)
+    }
+
+    pub async fn create_task(&self, user: &SignedUp, title: &str) -> Value {
+        let response = self
+            .as_user(user, Method::POST, &format!("/api/{}/tasks", user.user_id))
+            .json(&json!({"title": title}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    /// `user`'s tasks as stored, oldest first, read straight from the database.
+    pub async fn stored_tasks(&self, user: &SignedUp) -> Vec<(i64, String, Option<String>, bool)> {
+        leptodo::with_pool!(&self.db, pool => sqlx::query_as(
+            "SELECT id, title, description, completed FROM tasks WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(&user.user_id)
+        .fetch_all(pool)
+        .await)
+        .unwrap()
+    }
 }
 
 /// A user created by [`TestApp::sign_up`].
@@ -145,40 +172,7 @@ pub async fn create_postgres_database(admin: &str) -> String {
 }
 
 pub fn test_settings(dir: &TempDir, database_url: String) -> Settings {
-    Settings {
-        database_url,
-        database_max_connections: Some(5),
-        site_addr: "127.0.0.1:0".parse().unwrap(),
-        // The pages render without a built bundle; only hydration needs it.
-        site_root: dir.path().join("site"),
-        site_pkg_dir: "pkg".into(),
-        output_name: "leptodo".into(),
-        mode: Mode::Prod,
-        reload_port: 3001,
-        data_dir: dir.path().join("data"),
-        auth: AuthOptions {
-            secret: Some(TEST_SECRET.to_string().into()),
-            jwt_secret_key: None,
-            previous_secrets: vec![],
-            jwt_algorithm: SharedSecretAlgorithm::HS256.into(),
-            jwt_private_key: None,
-            jwt_jwks_url: None,
-            auth_jwks_url: None,
-            jwt_jwks_cache_ttl: std::time::Duration::from_secs(300),
-            jwt_jwks_refetch_interval: std::time::Duration::from_secs(10),
-            jwt_issuer: None,
-            jwt_audience: None,
-            jwt_expires_in: std::time::Duration::from_secs(7 * 24 * 3600),
-            base_url: None,
-            trusted_origins: vec![],
-            // Most tests sign in far more often than a person would; the throttling tests
-            // set their own limits.
-            rate_limit_ip: LimitSetting(None),
-            rate_limit_account: LimitSetting(None),
-            trust_proxy_headers: false,
-            password_hash_concurrency: 0,
-        },
-    }
+    Settings::for_tests(dir.path(), &database_url, TEST_SECRET)
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -1,5 +1,7 @@
-//! Integration tests: the real application on a random port with a fresh SQLite file, driven
-//! over real HTTP. One test binary keeps link time down.
+//! Integration tests: the real application on a random port with a fresh SQLite file (or a
+//! fresh Postgres database), driven over real HTTP, and the reliability suite against the
+//! shipped binary. One test binary keeps link time down; `helpers` and `process` are the
+//! test support every module shares.
 
 mod assets;
 mod auth;
@@ -11,5 +13,6 @@ mod openapi;
 mod pages;
 mod postgres;
 pub mod process;
+mod reliability;
 mod tasks;
 mod tokens;

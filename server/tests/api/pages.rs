@@ -280,3 +280,72 @@ async fn pages_are_compressed_for_clients_that_accept_it_and_api_bodies_are_not(
         30
     );
 }
+
+/// Regression: pages rendered while another server in the same process was starting could
+/// wait forever. Building the route list (each startup did) switches off resource loading for
+/// the whole process while it runs (leptos-rs/leptos#4773), and a page whose resource first
+/// polled meanwhile never finished — the hang of the test suite, where many servers start side
+/// by side. Servers now build the list once per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_servers_start_in_the_same_process() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let app = spawn_app().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    // Servers starting again and again beside the one under test, on threads of their own.
+    let starters: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("other.db").display());
+                let settings = crate::helpers::test_settings(&dir, url);
+                let mut started = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    runtime.block_on(async {
+                        leptodo_server::Application::build(&settings)
+                            .await
+                            .expect("another server builds")
+                    });
+                    started += 1;
+                }
+                started
+            })
+        })
+        .collect();
+
+    let mut stalled = 0;
+    for _ in 0..60 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            app.client
+                .get(app.url("/sign-in"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+        .await;
+        match page {
+            Ok(html) => assert!(html.contains("Sign in"), "{html}"),
+            Err(_) => stalled += 1,
+        }
+        if stalled > 0 {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let started: usize = starters.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(started > 0, "no other server started meanwhile");
+    assert_eq!(
+        stalled, 0,
+        "a page never finished while {started} other servers started"
+    );
+}

@@ -4,38 +4,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app};
-
-impl TestApp {
-    /// A request with `user`'s Bearer token.
-    pub fn as_user(&self, user: &SignedUp, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, self.url(path))
-            .bearer_auth(&user.token)
-    }
-
-    pub async fn create_task(&self, user: &SignedUp, title: &str) -> Value {
-        let response = self
-            .as_user(user, Method::POST, &format!("/api/{}/tasks", user.user_id))
-            .json(&json!({"title": title}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
-    }
-
-    /// `user`'s tasks as stored, oldest first, read straight from the database.
-    pub async fn stored_tasks(&self, user: &SignedUp) -> Vec<(i64, String, Option<String>, bool)> {
-        leptodo::with_pool!(&self.db, pool => sqlx::query_as(
-            "SELECT id, title, description, completed FROM tasks WHERE user_id = $1 ORDER BY id",
-        )
-        .bind(&user.user_id)
-        .fetch_all(pool)
-        .await)
-        .unwrap()
-    }
-}
+use crate::helpers::{TEST_SECRET, spawn_app};
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let actual = response.status();

@@ -1,16 +1,10 @@
 //! Reliability: the shipped binary under a minute of mixed load, `kill -9`, SIGTERM, a database
 //! outage and schema fuzzing, each checked for errors and lost writes.
 //!
-//! A test target of its own: cargo runs test targets one after another, so this load never
-//! disturbs the timing-sensitive tests in `api`. Every test here runs on SQLite, and again on
-//! Postgres in scripts/test's Postgres stage (`LEPTODO_TEST_DATABASE_URL`).
-
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-#[path = "../api/process.rs"]
-#[allow(dead_code)]
-mod process;
+//! Each test here runs alone: under `cargo nextest` (scripts/test) it takes every test thread
+//! (`.config/nextest.toml`), so its load never disturbs the timing-sensitive tests; under plain
+//! `cargo test` they take turns through [`one_at_a_time`]. Every test here runs on SQLite, and
+//! again on Postgres in scripts/test's Postgres stage (`LEPTODO_TEST_DATABASE_URL`).
 
 /// The tests here each load the machine on purpose; they take turns, whoever runs them and
 /// with however many test threads, so one test's load is never another's noise.

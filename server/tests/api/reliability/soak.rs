@@ -10,9 +10,9 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    client::{Api, User, created_id},
     helpers::fresh_database_url,
     process::serve,
+    reliability::client::{Api, User, created_id},
 };
 
 const USERS: usize = 8;
@@ -52,7 +52,7 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_minute_of_mixed_traffic_has_no_errors_and_loses_nothing() {
-    let _turn = crate::one_at_a_time().await;
+    let _turn = super::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (_server, base) = serve(dir.path(), &url);

@@ -11,9 +11,9 @@ use std::{
 };
 
 use crate::{
-    client::{Api, assert_acknowledged_writes_kept, assert_database_intact},
     helpers::fresh_database_url,
     process::serve,
+    reliability::client::{Api, assert_acknowledged_writes_kept, assert_database_intact},
 };
 
 const WRITERS: usize = 16;
@@ -22,7 +22,7 @@ const KILL_AFTER: usize = 500;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_stream_of_creates_loses_no_acknowledged_write() {
-    let _turn = crate::one_at_a_time().await;
+    let _turn = super::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (mut server, base) = serve(dir.path(), &url);

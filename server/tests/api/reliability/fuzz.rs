@@ -3,14 +3,14 @@
 //! fails on any 5xx or any answer the document does not allow (tests/interop/schemathesis.toml).
 
 use crate::{
-    client::Api,
     helpers::fresh_database_url,
     process::{interop_script, python, serve},
+    reliability::client::Api,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
-    let _turn = crate::one_at_a_time().await;
+    let _turn = super::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (_server, base) = serve(dir.path(), &url);

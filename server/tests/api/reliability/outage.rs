@@ -12,9 +12,11 @@ use std::{
 };
 
 use crate::{
-    client::{Api, assert_acknowledged_writes_kept, assert_database_intact, created_id},
     helpers::create_postgres_database,
     process::{Cluster, serve},
+    reliability::client::{
+        Api, assert_acknowledged_writes_kept, assert_database_intact, created_id,
+    },
 };
 
 const WRITERS: usize = 8;
@@ -31,7 +33,7 @@ struct Tally {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
 async fn a_postgres_outage_under_load_gives_503s_then_recovers_and_loses_nothing() {
-    let _turn = crate::one_at_a_time().await;
+    let _turn = super::one_at_a_time().await;
     let cluster = Cluster::start();
     let url = create_postgres_database(&cluster.url).await;
     let dir = tempfile::tempdir().unwrap();

@@ -10,9 +10,9 @@ use std::{
 };
 
 use crate::{
-    client::Api,
     helpers::fresh_database_url,
     process::{serve, sigterm, wait_with_timeout},
+    reliability::client::Api,
 };
 
 /// Half sign-ins (slow: a password hash each, two at a time), half creates (fast).
@@ -20,7 +20,7 @@ const REQUESTS: usize = 48;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_finishes_in_flight_requests_then_exits_0() {
-    let _turn = crate::one_at_a_time().await;
+    let _turn = super::one_at_a_time().await;
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     let (mut server, base) = serve(dir.path(), &url);
