@@ -352,9 +352,15 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             pages,
-            move || {
-                provide_context(db.clone());
-                provide_context(auth.clone());
+            {
+                // The page's security policy reads the mode from it (development admits the
+                // live-reload socket); leptos_axum does not provide it by itself.
+                let options = options.clone();
+                move || {
+                    provide_context(db.clone());
+                    provide_context(auth.clone());
+                    provide_context(options.clone());
+                }
             },
             move || shell(options.clone()),
         )

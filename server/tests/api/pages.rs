@@ -349,3 +349,79 @@ async fn pages_render_while_other_servers_start_in_the_same_process() {
         "a page never finished while {started} other servers started"
     );
 }
+
+/// Regression: only a signed-out dashboard got its status; a listing that failed rendered as
+/// `200`. The page now answers with the status the REST API gives the same error.
+#[tokio::test]
+async fn a_dashboard_whose_listing_fails_answers_with_the_apis_status() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    leptodo::with_pool!(&app.db, pool => sqlx::query("DROP TABLE tasks").execute(pool).await.map(|_| ()))
+        .unwrap();
+    let api = app
+        .client
+        .get(app.url(&format!("/api/{}/tasks", ada.user_id)))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 500);
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .header("cookie", &ada.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), api.status());
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("no such table"), "{html}");
+}
+
+/// Regression: some codes had no message, so after a plain (no-JavaScript) form post failing
+/// with one of them the page showed nothing at all.
+#[tokio::test]
+async fn a_plain_form_post_failing_with_any_code_shows_its_message() {
+    let app = spawn_app().await;
+    let html = app
+        .client
+        .get(app.url("/sign-up"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = form_action(&html, "sign_up");
+    let response = app
+        .client
+        .post(app.url(&action))
+        .header("accept", "text/html")
+        .header("referer", app.url("/sign-up"))
+        .form(&[
+            ("name", "Ada\u{7}"),
+            ("email", "ada@example.com"),
+            ("password", crate::helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location, "/sign-up?error=INVALID_NAME");
+    let page = app
+        .client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The name cannot contain control characters."),
+        "{page}"
+    );
+    assert_eq!(app.count("users").await, 0);
+}
