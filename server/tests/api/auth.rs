@@ -451,13 +451,7 @@ async fn every_cookie_use_that_slides_the_session_resends_the_cookie() {
     for path in [tasks.as_str(), "/api/auth/token", "/"] {
         age_sessions(&app, Duration::from_secs(24 * 3600 + 60)).await;
         let before = expires_at(&app).await;
-        let response = app
-            .client
-            .get(app.url(path))
-            .header(header::COOKIE, &ada.cookie)
-            .send()
-            .await
-            .unwrap();
+        let response = app.get(path, Some(&ada.cookie)).await;
         assert_eq!(response.status(), 200, "{path}");
         let cookie = set_cookie_header(&response)
             .unwrap_or_else(|| panic!("{path}: the session slid but no cookie was sent"));
@@ -468,25 +462,13 @@ async fn every_cookie_use_that_slides_the_session_resends_the_cookie() {
         );
 
         // Used again soon after: nothing to refresh, no cookie.
-        let again = app
-            .client
-            .get(app.url(path))
-            .header(header::COOKIE, &ada.cookie)
-            .send()
-            .await
-            .unwrap();
+        let again = app.get(path, Some(&ada.cookie)).await;
         assert!(set_cookie_header(&again).is_none(), "{path}");
     }
 
     // A cookie of a session that has ended is cleared by the task API too.
     age_sessions(&app, Duration::from_secs(8 * 24 * 3600)).await;
-    let response = app
-        .client
-        .get(app.url(&tasks))
-        .header(header::COOKIE, &ada.cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&tasks, Some(&ada.cookie)).await;
     assert_eq!(response.status(), 401);
     assert!(set_cookie_header(&response).unwrap().contains("Max-Age=0"));
 }

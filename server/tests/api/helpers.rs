@@ -25,6 +25,20 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// `GET path`, with `cookie` (a `name=value` pair) when given.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header(reqwest::header::COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The body of `GET path`, signed out.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path, None).await.text().await.unwrap()
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))

@@ -322,17 +322,8 @@ async fn pages_render_while_other_servers_start_in_the_same_process() {
 
     let mut stalled = 0;
     for _ in 0..60 {
-        let page = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-            app.client
-                .get(app.url("/sign-in"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        })
-        .await;
+        let page =
+            tokio::time::timeout(std::time::Duration::from_secs(5), app.text("/sign-in")).await;
         match page {
             Ok(html) => assert!(html.contains("Sign in"), "{html}"),
             Err(_) => stalled += 1,
@@ -384,15 +375,7 @@ async fn a_dashboard_whose_listing_fails_answers_with_the_apis_status() {
 #[tokio::test]
 async fn a_plain_form_post_failing_with_any_code_shows_its_message() {
     let app = spawn_app().await;
-    let html = app
-        .client
-        .get(app.url("/sign-up"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text("/sign-up").await;
     let action = form_action(&html, "sign_up");
     let response = app
         .client
@@ -410,15 +393,7 @@ async fn a_plain_form_post_failing_with_any_code_shows_its_message() {
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(location, "/sign-up?error=INVALID_NAME");
-    let page = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text(&location).await;
     assert!(
         page.contains("The name cannot contain control characters."),
         "{page}"
