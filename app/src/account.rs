@@ -144,7 +144,14 @@ fn Field(
                 aria-invalid=move || problem().is_some().then_some("true")
                 aria-describedby=described_by
             />
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
+            {hint
+                .map(|hint| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {hint}
+                        </p>
+                    }
+                })}
             <p class="field-error" id=error_id role="alert">
                 {problem}
             </p>
@@ -178,8 +185,20 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-in-title">
                 <h1 id="sign-in-title">"Sign in"</h1>
                 <ActionForm action=action>
-                    <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
-                    <Field name="password" label="Password" kind="password" autocomplete="current-password" error=error />
+                    <Field
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="email"
+                        error=error
+                    />
+                    <Field
+                        name="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="current-password"
+                        error=error
+                    />
                     <FormError error=error />
                     <button type="submit" disabled=move || pending.get()>
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
@@ -199,27 +218,39 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <Gate signed_in=false otherwise="/">
             <section class="card auth-card" aria-labelledby="sign-up-title">
-                            <h1 id="sign-up-title">"Create your account"</h1>
-                            <ActionForm action=action>
-                                <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
-                                <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
-                                <Field
-                                    name="password"
-                                    label="Password"
-                                    kind="password"
-                                    autocomplete="new-password"
-                                    hint="8 to 128 characters."
-                                    minlength=8
-                                    maxlength=128
-                                    error=error
-                                />
-                                <FormError error=error />
-                                <button type="submit" disabled=move || pending.get()>
-                                    {move || if pending.get() { "Creating your account…" } else { "Create account" }}
-                                </button>
-                            </ActionForm>
-                            <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
-                        </section>
+                <h1 id="sign-up-title">"Create your account"</h1>
+                <ActionForm action=action>
+                    <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
+                    <Field
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="email"
+                        error=error
+                    />
+                    <Field
+                        name="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="8 to 128 characters."
+                        minlength=8
+                        maxlength=128
+                        error=error
+                    />
+                    <FormError error=error />
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || {
+                            if pending.get() {
+                                "Creating your account…"
+                            } else {
+                                "Create account"
+                            }
+                        }}
+                    </button>
+                </ActionForm>
+                <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
+            </section>
         </Gate>
     }
 }
@@ -230,7 +261,9 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn Gate(signed_in: bool, otherwise: &'static str, children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<crate::CurrentUser>();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
@@ -238,7 +271,9 @@ pub fn Gate(signed_in: bool, otherwise: &'static str, children: ChildrenFn) -> i
                     if is_signed_in == signed_in {
                         Either::Left(children())
                     } else {
-                        Either::Right(view! { <leptos_router::components::Redirect path=otherwise /> })
+                        Either::Right(
+                            view! { <leptos_router::components::Redirect path=otherwise /> },
+                        )
                     }
                 })
             }}

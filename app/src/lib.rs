@@ -65,25 +65,37 @@ pub fn App() -> impl IntoView {
 
         <Router>
             <header class="topbar">
-                <a href="/" class="brand">"Leptodo"</a>
+                <a href="/" class="brand">
+                    "Leptodo"
+                </a>
                 <Transition>
                     {move || Suspend::new(async move {
                         match user.await {
-                            Ok(Some(user)) => Either::Left(view! {
-                                <div class="who">
-                                    <span class="user" data-testid="current-user">
-                                        <span class="name">{user.name}</span>
-                                        <span class="email">{user.email}</span>
-                                    </span>
-                                    <SignOutButton />
-                                </div>
-                            }),
-                            _ => Either::Right(view! {
-                                <nav class="who" aria-label="Account">
-                                    <a href="/sign-in">"Sign in"</a>
-                                    <a href="/sign-up" class="button">"Sign up"</a>
-                                </nav>
-                            }),
+                            Ok(Some(user)) => {
+                                Either::Left(
+                                    view! {
+                                        <div class="who">
+                                            <span class="user" data-testid="current-user">
+                                                <span class="name">{user.name}</span>
+                                                <span class="email">{user.email}</span>
+                                            </span>
+                                            <SignOutButton />
+                                        </div>
+                                    },
+                                )
+                            }
+                            _ => {
+                                Either::Right(
+                                    view! {
+                                        <nav class="who" aria-label="Account">
+                                            <a href="/sign-in">"Sign in"</a>
+                                            <a href="/sign-up" class="button">
+                                                "Sign up"
+                                            </a>
+                                        </nav>
+                                    },
+                                )
+                            }
                         }
                     })}
                 </Transition>

@@ -68,8 +68,11 @@ pub struct TaskPage {
     pub has_more: bool,
 }
 
+mod list;
 #[cfg(feature = "ssr")]
 mod server;
+
+use list::TaskList;
 
 #[server]
 pub async fn list_tasks(filter: Filter, page: u32) -> Result<TaskPage, UiError> {
@@ -264,7 +267,9 @@ fn TaskBoard() -> impl IntoView {
                         maxlength=200
                         autocomplete="off"
                         placeholder="What needs doing?"
-                        aria-invalid=move || add_error.get().and_then(|e| e.field("title")).map(|_| "true")
+                        aria-invalid=move || {
+                            add_error.get().and_then(|e| e.field("title")).map(|_| "true")
+                        }
                         aria-describedby="new-title-error"
                     />
                     <p class="field-error" id="new-title-error" role="alert">
@@ -272,7 +277,9 @@ fn TaskBoard() -> impl IntoView {
                     </p>
                 </div>
                 <div class="field">
-                    <label for="new-description">"Description " <span class="optional">"(optional)"</span></label>
+                    <label for="new-description">
+                        "Description " <span class="optional">"(optional)"</span>
+                    </label>
                     <textarea
                         id="new-description"
                         name="description"
@@ -285,7 +292,12 @@ fn TaskBoard() -> impl IntoView {
                     </p>
                 </div>
                 <p class="form-error" role="alert">
-                    {move || add_error.get().filter(|e| e.fields.is_empty() && !e.is_signed_out()).map(|e| e.message)}
+                    {move || {
+                        add_error
+                            .get()
+                            .filter(|e| e.fields.is_empty() && !e.is_signed_out())
+                            .map(|e| e.message)
+                    }}
                 </p>
                 <button type="submit" data-testid="add-task" disabled=move || add.pending().get()>
                     {move || if add.pending().get() { "Adding…" } else { "Add task" }}
@@ -295,174 +307,39 @@ fn TaskBoard() -> impl IntoView {
 
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title">"Your tasks"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading tasks…"</p> }>
+            <Transition fallback=|| {
+                view! { <p class="loading">"Loading tasks…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(listed) => Either::Left(view! {
-                            <TaskList
-                                listed=listed
-                                filter=filter.get_untracked()
-                                page=page.get_untracked()
-                                editing=editing
-                                toggle=toggle
-                                delete=delete
-                                update=update
-                                row_error=row_error
-                            />
-                        }),
-                        Err(err) => Either::Right(view! {
-                            <p class="form-error" role="alert">{err.message}</p>
-                        }),
+                        Ok(listed) => {
+                            Either::Left(
+                                view! {
+                                    <TaskList
+                                        listed=listed
+                                        filter=filter.get_untracked()
+                                        page=page.get_untracked()
+                                        editing=editing
+                                        toggle=toggle
+                                        delete=delete
+                                        update=update
+                                        row_error=row_error
+                                    />
+                                },
+                            )
+                        }
+                        Err(err) => {
+                            Either::Right(
+                                view! {
+                                    <p class="form-error" role="alert">
+                                        {err.message}
+                                    </p>
+                                },
+                            )
+                        }
                     }
                 })}
             </Transition>
         </section>
-    }
-}
-
-#[component]
-fn TaskList(
-    listed: TaskPage,
-    filter: Filter,
-    page: u32,
-    editing: Memo<Option<i64>>,
-    toggle: ServerAction<ToggleTask>,
-    delete: ServerAction<DeleteTask>,
-    update: ServerAction<UpdateTask>,
-    row_error: Signal<Option<UiError>>,
-) -> impl IntoView {
-    let filters = [
-        (Filter::All, listed.all),
-        (Filter::Active, listed.active),
-        (Filter::Completed, listed.completed),
-    ];
-    let empty = listed.tasks.is_empty();
-    let empty_text = match filter {
-        Filter::All => "No tasks yet. Add your first one above.",
-        Filter::Active => "Nothing left to do.",
-        Filter::Completed => "No completed tasks yet.",
-    };
-    let has_more = listed.has_more;
-    view! {
-        <nav class="filters" aria-label="Filter tasks">
-            {filters
-                .into_iter()
-                .map(|(f, count)| {
-                    view! {
-                        <a
-                            href=href(f, 1, None)
-                            aria-current=(f == filter).then_some("page")
-                            data-testid=format!("filter-{}", f.as_str())
-                        >
-                            {f.label()}
-                            " "
-                            <span class="count">{count}</span>
-                        </a>
-                    }
-                })
-                .collect_view()}
-        </nav>
-        <p class="form-error" role="alert">{move || row_error.get().map(|e| e.message)}</p>
-        {if empty {
-            Either::Left(view! { <p class="empty" data-testid="empty">{empty_text}</p> })
-        } else {
-            Either::Right(view! {
-                <ul class="tasks">
-                    {listed
-                        .tasks
-                        .into_iter()
-                        .map(|task| view! { <TaskRow task filter page editing toggle delete update /> })
-                        .collect_view()}
-                </ul>
-            })
-        }}
-        <nav class="pager" aria-label="Pages">
-            {(page > 1).then(|| view! { <a href=href(filter, page - 1, None) rel="prev">"← Newer"</a> })}
-            {has_more.then(|| view! { <a href=href(filter, page + 1, None) rel="next" data-testid="older">"Older →"</a> })}
-        </nav>
-    }
-}
-
-#[component]
-fn TaskRow(
-    task: TaskView,
-    filter: Filter,
-    page: u32,
-    editing: Memo<Option<i64>>,
-    toggle: ServerAction<ToggleTask>,
-    delete: ServerAction<DeleteTask>,
-    update: ServerAction<UpdateTask>,
-) -> impl IntoView {
-    let id = task.id;
-    let busy = move || {
-        (toggle.pending().get()
-            && toggle
-                .input()
-                .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
-            || (delete.pending().get()
-                && delete
-                    .input()
-                    .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
-    };
-    let is_editing = move || editing.get() == Some(id);
-    let update_error = form_error(update.value());
-    let TaskView {
-        title,
-        description,
-        completed,
-        created_at,
-        created_on,
-        ..
-    } = task;
-    let toggle_label = if completed {
-        format!("Mark “{title}” as not done")
-    } else {
-        format!("Mark “{title}” as done")
-    };
-    let delete_label = format!("Delete “{title}”");
-    let edit_label = format!("Edit “{title}”");
-    view! {
-        <li class="task" class:done=completed class:busy=busy data-testid="task" aria-busy=move || busy().then_some("true")>
-            <ActionForm action=toggle attr:class="toggle">
-                <input type="hidden" name="id" value=id />
-                <button type="submit" class="check" aria-label=toggle_label aria-pressed=if completed { "true" } else { "false" } data-testid="toggle">
-                    {if completed { "✓" } else { "" }}
-                </button>
-            </ActionForm>
-            {move || {
-                let (title, description) = (title.clone(), description.clone());
-                if is_editing() {
-                    Either::Left(view! {
-                        <ActionForm action=update attr:class="edit-task">
-                            <input type="hidden" name="id" value=id />
-                            <label class="visually-hidden" for=format!("edit-title-{id}")>"Title"</label>
-                            <input id=format!("edit-title-{id}") name="title" value=title required=true maxlength=200 autofocus=true data-testid="edit-title" />
-                            <label class="visually-hidden" for=format!("edit-description-{id}")>"Description"</label>
-                            <textarea id=format!("edit-description-{id}") name="description" rows=2 maxlength=1000>{description.unwrap_or_default()}</textarea>
-                            <p class="field-error" role="alert">{move || update_error.get().map(|e| e.message)}</p>
-                            <div class="row-actions">
-                                <button type="submit" data-testid="save">{move || if update.pending().get() { "Saving…" } else { "Save" }}</button>
-                                <a class="button secondary" href=href(filter, page, None)>"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    })
-                } else {
-                    Either::Right(view! {
-                        <div class="task-body">
-                            <p class="title" data-testid="task-title">{title}</p>
-                            {description.map(|d| view! { <p class="description">{d}</p> })}
-                            <p class="meta">"Added " <time datetime=created_at.clone()>{created_on.clone()}</time></p>
-                        </div>
-                    })
-                }
-            }}
-            <div class="row-actions">
-                <a class="button secondary" href=href(filter, page, Some(id)) aria-label=edit_label data-testid="edit">"Edit"</a>
-                <ActionForm action=delete attr:class="delete">
-                    <input type="hidden" name="id" value=id />
-                    <button type="submit" class="danger" aria-label=delete_label data-testid="delete">"Delete"</button>
-                </ActionForm>
-            </div>
-        </li>
     }
 }
