@@ -317,10 +317,13 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Development when cargo-leptos's watch mode started this process (`LEPTOS_WATCH`, which
-    /// also makes Leptos emit its live-reload script), production otherwise.
+    /// Development when cargo-leptos's watch mode started this process (it sets
+    /// `LEPTOS_WATCH=true`, which also makes Leptos emit its live-reload script), production
+    /// otherwise — any other value, or none, keeps production's defaults.
     pub fn default_for_process() -> Self {
-        Self::default_when(std::env::var_os("LEPTOS_WATCH").is_some())
+        Self::default_when(
+            std::env::var("LEPTOS_WATCH").is_ok_and(|value| value.eq_ignore_ascii_case("true")),
+        )
     }
 
     pub fn default_when(watching: bool) -> Self {
@@ -347,7 +350,15 @@ impl Settings {
         T: Into<std::ffi::OsString> + Clone,
     {
         use clap::{CommandFactory, FromArgMatches};
-        let command = Cli::command().mut_args(|arg| arg.env(None));
+        // No environment: neither variables nor `LEPTOS_WATCH`'s say in the mode's default.
+        let command = Cli::command().mut_args(|arg| {
+            let arg = arg.env(None);
+            if arg.get_id() == "mode" {
+                arg.default_value("prod")
+            } else {
+                arg
+            }
+        });
         let args = std::iter::once(std::ffi::OsString::from("leptodo-server"))
             .chain(flags.into_iter().map(Into::into));
         let matches = command.try_get_matches_from(args)?;

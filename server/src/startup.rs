@@ -337,8 +337,18 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
 /// static site (bundle and public assets) as the fallback.
 pub fn router(state: AppState) -> Router {
     let pages = page_routes();
-    let (db, auth) = (state.db.clone(), state.auth.clone());
     let options = state.leptos_options.clone();
+    // What every page and server function can reach — the 404 page too. `LeptosOptions` is
+    // there for the page's security policy (development admits the live-reload socket);
+    // leptos_axum does not provide it by itself.
+    let context = {
+        let (db, auth, options) = (state.db.clone(), state.auth.clone(), options.clone());
+        move || {
+            provide_context(db.clone());
+            provide_context(auth.clone());
+            provide_context(options.clone());
+        }
+    };
     let origins = state.origins.clone();
     // Nested, so the handler sees the path inside the bundle folder.
     let bundle_route = format!("/{}", state.leptos_options.site_pkg_dir);
@@ -349,22 +359,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::tasks::router())
         .merge(crate::openapi::router())
         .nest_service(&bundle_route, bundle)
-        .leptos_routes_with_context(
-            &state,
-            pages,
-            {
-                // The page's security policy reads the mode from it (development admits the
-                // live-reload socket); leptos_axum does not provide it by itself.
-                let options = options.clone();
-                move || {
-                    provide_context(db.clone());
-                    provide_context(auth.clone());
-                    provide_context(options.clone());
-                }
-            },
-            move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, pages, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         // The refreshed session cookie of a cookie-authenticated API call (see `extract`).
         .layer(axum::middleware::from_fn(
             crate::extract::send_session_cookie,

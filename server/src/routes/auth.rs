@@ -17,7 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::ToSchema;
 
 use crate::{
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     extract::{Client, JsonBody},
     openapi::{BodyErrors, Errors401, Errors403, Errors422, Errors429},
     state::AppState,
@@ -204,11 +204,14 @@ pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Re
         );
     }
     let resumed = auth.resume(&headers).await?;
-    let active = resumed.session.ok_or(Error::Unauthenticated(
-        "the session has ended or expired: sign in again",
-    ))?;
-    let token = TokenOnly {
-        token: auth.issue_token(&active.user)?,
-    };
-    Ok(with_cookie(resumed.set_cookie, Json(token)))
+    let token = resumed
+        .session
+        .ok_or(Error::Unauthenticated(
+            "the session has ended or expired: sign in again",
+        ))
+        .and_then(|active| auth.issue_token(&active.user))
+        .map(|token| Json(TokenOnly { token }))
+        .map_err(ApiError::from);
+    // The refreshed (or clearing) cookie goes out whether or not a token could be issued.
+    Ok(with_cookie(resumed.set_cookie, token))
 }

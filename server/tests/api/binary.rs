@@ -376,7 +376,7 @@ fn under_cargo_leptos_watch_pages_may_reach_the_live_reload_socket() {
         cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET);
         if watching {
-            cmd.env("LEPTOS_WATCH", "ON");
+            cmd.env("LEPTOS_WATCH", "true");
         }
         let (child, listening) = start(cmd);
         let runtime = tokio::runtime::Builder::new_current_thread()
