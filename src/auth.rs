@@ -10,15 +10,19 @@ use std::{net::SocketAddr, sync::Arc};
 use crate::{
     db::Database,
     error::{Error, Result},
+    mail::{MailSettings, MailSetupError, Mailer},
     password::{Password, PasswordHasher},
     session_cookie::SessionCookie,
     sessions::{self, ActiveSession, ClientInfo, Session, SessionPolicy},
-    throttle::{AuthAction, AuthThrottle, ThrottleSettings, Throttled},
-    tokens::{Signer, TokenError, TokenKeys, TokenSettings, TokenSetupError, bearer_token},
+    throttle::{AuthAction, AuthThrottle, Gate, ThrottleSettings, Throttled},
+    tokens::{
+        Signer, TokenError, TokenKeys, TokenSettings, TokenSetupError, bearer_token,
+        cutoffs::Cutoffs,
+    },
     users::{self, NewAccount, SignInInput, SignUpInput, User},
 };
 
-const AUDIT: &str = "leptodo::audit";
+pub(crate) const AUDIT: &str = "leptodo::audit";
 
 /// Everything [`Auth`] is configured with.
 pub struct AuthSettings {
@@ -30,6 +34,12 @@ pub struct AuthSettings {
     pub cookie: SessionCookie,
     /// Whether the client IP may be taken from `X-Forwarded-For`.
     pub trust_proxy_headers: bool,
+    /// How mail (resets, verification) is sent, and the public origin links point to.
+    pub mail: MailSettings,
+    /// Origins besides the app's own that a `callbackURL` or `redirectTo` may point to.
+    pub trusted_origins: Vec<String>,
+    /// Send a verification mail at sign-up (Better Auth's `sendOnSignUp`).
+    pub verify_email_on_sign_up: bool,
 }
 
 /// A successful sign-up or sign-in: the user, their new browser session (and its cookie
@@ -73,9 +83,16 @@ struct Inner {
     sessions: SessionPolicy,
     cookie: SessionCookie,
     trust_proxy_headers: bool,
+    mailer: Mailer,
+    cutoffs: Cutoffs,
+    trusted_origins: Vec<String>,
+    verify_email_on_sign_up: bool,
     /// External users known to be recorded (see [`users::ensure_external`]).
     external_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
+
+/// How often expired sessions, links and token cut-offs are swept from the database.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// How many external user ids are remembered before the memory starts over.
 const EXTERNAL_SEEN_CAPACITY: usize = 100_000;
@@ -95,6 +112,10 @@ impl Auth {
                 sessions: settings.sessions,
                 cookie: settings.cookie,
                 trust_proxy_headers: settings.trust_proxy_headers,
+                mailer: Mailer::new(settings.mail)?,
+                cutoffs: Cutoffs::default(),
+                trusted_origins: settings.trusted_origins,
+                verify_email_on_sign_up: settings.verify_email_on_sign_up,
                 external_seen: Default::default(),
             }),
         })
@@ -102,6 +123,73 @@ impl Auth {
 
     pub fn database(&self) -> &Database {
         &self.inner.db
+    }
+
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    pub(crate) fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    pub(crate) fn throttle_state(&self) -> &AuthThrottle {
+        &self.inner.throttle
+    }
+
+    pub(crate) fn cutoffs(&self) -> &Cutoffs {
+        &self.inner.cutoffs
+    }
+
+    pub(crate) fn trusted_origins(&self) -> &[String] {
+        &self.inner.trusted_origins
+    }
+
+    pub(crate) fn forget_external(&self, user_id: &str) {
+        self.inner
+            .external_seen
+            .lock()
+            .expect("lock")
+            .remove(user_id);
+    }
+
+    /// The account service's background work, until the process ends: sending queued mail,
+    /// rereading API-token cut-offs, and sweeping expired sessions, links and cut-offs.
+    pub async fn run_background(self) {
+        let mail = self.inner.mailer.clone().run(self.inner.db.clone());
+        let cutoffs = async {
+            let mut every = tokio::time::interval(crate::tokens::cutoffs::RELOAD_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(error) = self.inner.cutoffs.reload(&self.inner.db).await {
+                    tracing::debug!(%error, "cannot reread the API-token cut-offs; retrying");
+                }
+            }
+        };
+        let sweep = async {
+            let mut every = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                every.tick().await;
+                self.sweep().await;
+            }
+        };
+        tokio::join!(mail, cutoffs, sweep);
+    }
+
+    /// Deletes expired sessions, links and cut-offs; failures are logged and retried later.
+    async fn sweep(&self) {
+        let db = &self.inner.db;
+        match sessions::delete_expired(db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "cannot sweep expired sessions"),
+        }
+        if let Err(err) = crate::recovery::delete_expired(db).await {
+            tracing::warn!(error = %err, "cannot sweep expired links");
+        }
+        if let Err(err) = Cutoffs::sweep(db).await {
+            tracing::warn!(error = %err, "cannot sweep expired token cut-offs");
+        }
     }
 
     pub fn session_policy(&self) -> &SessionPolicy {
@@ -121,33 +209,31 @@ impl Auth {
         ClientInfo::from_request(headers, peer, self.inner.trust_proxy_headers)
     }
 
-    fn throttle(
-        &self,
-        action: AuthAction,
-        client: &ClientInfo,
-        account: Option<&str>,
-    ) -> Result<()> {
+    /// Counts an attempt of `action` against the client's per-IP allowance.
+    pub(crate) fn throttle(&self, action: AuthAction, client: &ClientInfo) -> Result<()> {
         self.inner
             .throttle
-            .check(action, client.ip, account)
-            .map_err(|throttled: Throttled| {
-                tracing::warn!(
-                    target: AUDIT,
-                    event = "throttled",
-                    action = ?action,
-                    scope = throttled.scope(),
-                    ip = ?client.ip,
-                    retry_after_ms = throttled.retry_after().as_millis() as u64,
-                );
-                Error::RateLimited {
-                    retry_after: throttled.retry_after(),
-                }
-            })
+            .check(action, client.ip)
+            .map_err(|throttled| self.throttled(action, client, throttled))
+    }
+
+    fn throttled(&self, action: AuthAction, client: &ClientInfo, throttled: Throttled) -> Error {
+        tracing::warn!(
+            target: AUDIT,
+            event = "throttled",
+            action = ?action,
+            scope = throttled.scope(),
+            ip = ?client.ip,
+            retry_after_ms = throttled.retry_after().as_millis() as u64,
+        );
+        Error::RateLimited {
+            retry_after: throttled.retry_after(),
+        }
     }
 
     /// Creates an account and signs it in.
     pub async fn sign_up(&self, input: SignUpInput, client: &ClientInfo) -> Result<SignedIn> {
-        self.throttle(AuthAction::SignUp, client, None)?;
+        self.throttle(AuthAction::SignUp, client)?;
         let account = NewAccount::parse(input)?;
         let hash = self.inner.hasher.hash(&account.password).await?;
         let user = match users::create(&self.inner.db, &account, &hash).await {
@@ -158,15 +244,47 @@ impl Auth {
             other => other?,
         };
         tracing::info!(target: AUDIT, event = "sign_up", outcome = "success", user_id = %user.id, ip = ?client.ip);
+        if self.inner.verify_email_on_sign_up && self.inner.mailer.enabled() {
+            // The account exists either way: a mail that cannot be queued is logged, and the
+            // user can ask for another from the account page.
+            if let Err(error) = self.queue_verification(&user, None, client).await {
+                tracing::warn!(%error, user_id = %user.id, "cannot queue the sign-up verification mail");
+            }
+        }
         self.start_session(user, client).await
     }
 
     /// Checks an email and password. An unknown email and a wrong password give the same
     /// error after the same work (a dummy hash is verified), so neither reveals the other.
+    ///
+    /// Failed passwords are counted per account and client ([`Gate`]): once an account has had
+    /// its budget of failures, a client that failed on it is refused unchecked, and a client
+    /// with no failure of its own is still checked — the owner's right password gets in, a
+    /// wrong one is answered as throttled. When strangers have failed many times over, only a
+    /// client the account has signed in from before is still checked.
     pub async fn sign_in(&self, input: SignInInput, client: &ClientInfo) -> Result<SignedIn> {
         let email = input.email.trim().to_lowercase();
-        self.throttle(AuthAction::SignIn, client, Some(&email))?;
+        self.throttle(AuthAction::SignIn, client)?;
+        let throttle = &self.inner.throttle;
+        let gate = throttle.gate(&email, client.ip);
+        let refuse = |wait: std::time::Duration| {
+            self.throttled(AuthAction::SignIn, client, Throttled::Account(wait))
+        };
+        if let Gate::Closed(wait) = gate {
+            return Err(refuse(wait));
+        }
         let found = users::find_with_password_hash(&self.inner.db, &email).await?;
+        if let Gate::Strangers(wait) = gate {
+            let known = match (&found, client.ip) {
+                (Some((user, _)), Some(ip)) => {
+                    sessions::seen_from(&self.inner.db, &user.id, ip).await?
+                }
+                _ => false,
+            };
+            if !known {
+                return Err(refuse(wait));
+            }
+        }
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
@@ -175,10 +293,12 @@ impl Auth {
         let matches = self.inner.hasher.verify(&password, hash).await?;
         match user {
             Some(user) if matches => {
+                throttle.succeed(&email, client.ip);
                 tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %user.id, ip = ?client.ip);
                 self.start_session(user, client).await
             }
             user => {
+                throttle.fail(&email, client.ip);
                 tracing::warn!(
                     target: AUDIT,
                     event = "sign_in",
@@ -187,7 +307,10 @@ impl Auth {
                     user_id = user.as_ref().map(|u| u.id.as_str()),
                     ip = ?client.ip,
                 );
-                Err(Error::InvalidCredentials)
+                match gate {
+                    Gate::Guarded(wait) => Err(refuse(wait)),
+                    _ => Err(Error::InvalidCredentials),
+                }
             }
         }
     }
@@ -195,7 +318,7 @@ impl Auth {
     async fn start_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn> {
         let (session_token, session) =
             sessions::create(&self.inner.db, &user.id, client, &self.inner.sessions).await?;
-        let token = self.issue_token(&user)?;
+        let token = self.issue_token(&user).await?;
         Ok(SignedIn {
             user,
             session,
@@ -218,8 +341,10 @@ impl Auth {
         sessions::find_active(&self.inner.db, session_token, &self.inner.sessions).await
     }
 
-    /// A fresh API token (JWT) for `user`.
-    pub fn issue_token(&self, user: &User) -> Result<String> {
+    /// A fresh API token (JWT) for `user` (after the second of a cut-off just recorded for
+    /// them, so it is not cut off itself).
+    pub async fn issue_token(&self, user: &User) -> Result<String> {
+        self.inner.cutoffs.wait_out(&user.id).await;
         self.inner
             .tokens
             .issue(&user.id, &user.email)
@@ -276,6 +401,11 @@ impl Auth {
             }
             seen.insert(verified.sub.clone());
         }
+        if self.inner.cutoffs.cuts(&verified.sub, verified.iat) {
+            return Err(Error::Unauthenticated(
+                "the token was issued before a password change or sign-out everywhere: get a new one",
+            ));
+        }
         Ok(Identity {
             user_id: verified.claims.sub,
             email: verified.claims.email,
@@ -289,4 +419,6 @@ pub enum AuthSetupError {
     Tokens(#[from] TokenSetupError),
     #[error("cannot prepare password hashing: {0}")]
     Hasher(String),
+    #[error(transparent)]
+    Mail(#[from] MailSetupError),
 }

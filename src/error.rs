@@ -49,6 +49,21 @@ codes! {
     NulCharacter = "NUL_CHARACTER",
     UserAlreadyExists = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
     InvalidEmailOrPassword = "INVALID_EMAIL_OR_PASSWORD",
+    /// The current password given to change it or delete the account is wrong.
+    InvalidPassword = "INVALID_PASSWORD",
+    /// A password-reset token that is unknown, used or expired.
+    InvalidToken = "INVALID_TOKEN",
+    /// A verification link whose hour has passed.
+    TokenExpired = "TOKEN_EXPIRED",
+    EmailCanNotBeUpdated = "EMAIL_CAN_NOT_BE_UPDATED",
+    NoFieldsToUpdate = "NO_FIELDS_TO_UPDATE",
+    InvalidImage = "INVALID_IMAGE",
+    EmailMismatch = "EMAIL_MISMATCH",
+    EmailAlreadyVerified = "EMAIL_ALREADY_VERIFIED",
+    /// The server has no `SMTP_URL`: no reset or verification mail can be sent.
+    EmailNotConfigured = "EMAIL_NOT_CONFIGURED",
+    InvalidCallbackUrl = "INVALID_CALLBACK_URL",
+    InvalidRedirectUrl = "INVALID_REDIRECT_URL",
     Unauthorized = "UNAUTHORIZED",
     Forbidden = "FORBIDDEN",
     NotFound = "NOT_FOUND",
@@ -131,6 +146,29 @@ pub enum Error {
     /// Wrong password and unknown email alike: the caller cannot tell which.
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// A wrong current password (change-password, delete-user).
+    #[error("the password is not right")]
+    InvalidPassword,
+    /// A reset token that is unknown, already used or expired.
+    #[error("this reset link is invalid or has expired: ask for a new one")]
+    InvalidToken,
+    /// A verification link that does not verify (`expired`: it did, an hour ago).
+    #[error("{}", if *expired { "this verification link has expired: ask for a new one" } else { "this verification link is invalid" })]
+    VerificationLink { expired: bool },
+    #[error("the email address cannot be changed here")]
+    EmailCanNotBeUpdated,
+    #[error("No fields to update")]
+    NothingToUpdate,
+    /// A verification mail asked for another address than the signed-in user's.
+    #[error("that is not the email address of the signed-in account")]
+    EmailMismatch,
+    #[error("the email address is already verified")]
+    EmailAlreadyVerified,
+    #[error("this server cannot send email (no SMTP_URL is configured): ask its operator")]
+    EmailNotConfigured,
+    /// A `callbackURL` (or `redirectTo`) that is neither a path nor on a trusted origin.
+    #[error("{field} must be a path on this site or a URL on a trusted origin")]
+    UntrustedRedirect { field: &'static str },
     /// No credentials, or credentials that do not verify.
     #[error("{0}")]
     Unauthenticated(&'static str),
@@ -168,7 +206,17 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Self::Invalid(_) | Self::EmailTaken => 422,
-            Self::InvalidCredentials | Self::Unauthenticated(_) => 401,
+            Self::InvalidPassword
+            | Self::InvalidToken
+            | Self::EmailCanNotBeUpdated
+            | Self::NothingToUpdate
+            | Self::EmailMismatch
+            | Self::EmailAlreadyVerified
+            | Self::EmailNotConfigured => 400,
+            Self::InvalidCredentials | Self::Unauthenticated(_) | Self::VerificationLink { .. } => {
+                401
+            }
+            Self::UntrustedRedirect { .. } => 403,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::RateLimited { .. } => 429,
@@ -182,6 +230,16 @@ impl Error {
             Self::Invalid(errors) => errors.first().map_or(Code::ValidationError, |e| e.code),
             Self::EmailTaken => Code::UserAlreadyExists,
             Self::InvalidCredentials => Code::InvalidEmailOrPassword,
+            Self::InvalidPassword => Code::InvalidPassword,
+            Self::InvalidToken | Self::VerificationLink { expired: false } => Code::InvalidToken,
+            Self::VerificationLink { expired: true } => Code::TokenExpired,
+            Self::EmailCanNotBeUpdated => Code::EmailCanNotBeUpdated,
+            Self::NothingToUpdate => Code::NoFieldsToUpdate,
+            Self::EmailMismatch => Code::EmailMismatch,
+            Self::EmailAlreadyVerified => Code::EmailAlreadyVerified,
+            Self::EmailNotConfigured => Code::EmailNotConfigured,
+            Self::UntrustedRedirect { field } if *field == "redirectTo" => Code::InvalidRedirectUrl,
+            Self::UntrustedRedirect { .. } => Code::InvalidCallbackUrl,
             Self::Unauthenticated(_) => Code::Unauthorized,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,

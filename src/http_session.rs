@@ -11,7 +11,13 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use http::{HeaderMap, HeaderValue, request::Parts};
 
-use crate::{Auth, SignedIn, error::Result, sessions::ActiveSession, sessions::ClientInfo};
+use crate::{
+    Auth, SignedIn,
+    account::Owner,
+    error::{Error, Result},
+    sessions::{ActiveSession, ClientInfo},
+    users,
+};
 
 /// The session a request's cookie resumes, and the cookie its response must carry.
 #[derive(Debug, Default)]
@@ -53,6 +59,47 @@ impl Auth {
                 set_cookie: Some(cookie.clear()),
             },
         })
+    }
+
+    /// The signed-in owner of the account a request manages: by a Bearer API token in
+    /// `Authorization`, else by the session cookie (resumed as by [`Auth::resume`], whose
+    /// cookie the response must carry). 401 without either.
+    pub async fn owner(&self, headers: &HeaderMap) -> (Result<Owner>, Option<HeaderValue>) {
+        if let Some(value) = headers.get(http::header::AUTHORIZATION) {
+            let owner = async {
+                let value = value.to_str().map_err(|_| {
+                    Error::Unauthenticated("the Authorization header must be `Bearer <token>`")
+                })?;
+                let identity = self.authenticate_bearer(value).await?;
+                let user = users::get(self.database(), &identity.user_id)
+                    .await?
+                    .ok_or(Error::Unauthenticated("the account no longer exists"))?;
+                Ok(Owner {
+                    user,
+                    session_id: None,
+                })
+            };
+            return (owner.await, None);
+        }
+        match self.resume(headers).await {
+            Ok(Resumed {
+                session: Some(active),
+                set_cookie,
+            }) => (
+                Ok(Owner {
+                    user: active.user,
+                    session_id: Some(active.session.id),
+                }),
+                set_cookie,
+            ),
+            Ok(Resumed { set_cookie, .. }) => (
+                Err(Error::Unauthenticated(
+                    "sign in first: this needs a live session",
+                )),
+                set_cookie,
+            ),
+            Err(err) => (Err(err), None),
+        }
     }
 
     /// The `Set-Cookie` that starts a browser session after sign-up or sign-in.

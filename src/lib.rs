@@ -5,12 +5,15 @@
 //! storage, validation, ownership, tokens — exists exactly once and never reaches the WASM
 //! bundle.
 
+pub mod account;
 pub mod auth;
 pub mod db;
 pub mod error;
 pub mod http_session;
+pub mod mail;
 pub mod password;
 pub mod random;
+pub mod recovery;
 pub mod session_cookie;
 pub mod sessions;
 pub mod tasks;

@@ -20,6 +20,13 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
+/// What is stored for a bearer secret (a session or link token): its SHA-256, URL-safe
+/// base64, so a leaked table opens nothing.
+pub fn digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
 /// A shared secret for `BETTER_AUTH_SECRET`: 64 URL-safe characters (384 random bits), long
 /// enough for HS256, HS384 and HS512 alike.
 pub fn generate_secret() -> String {

@@ -7,9 +7,7 @@ use std::{
     time::Duration,
 };
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -113,7 +111,7 @@ pub struct ActiveSession {
 
 /// What is stored for a session token: its SHA-256, so a leaked table opens no sessions.
 fn hash_token(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+    crate::random::digest(token)
 }
 
 /// Starts a session for `user_id`; returns the token for the cookie and the stored session.
@@ -232,6 +230,20 @@ pub async fn delete(db: &Database, token: &str) -> Result<bool> {
         .await
         .map(|done| done.rows_affected()))?;
     Ok(deleted > 0)
+}
+
+/// Whether `user_id` has a live session that was started from `ip`: a client the account
+/// knows, for sign-in throttling.
+pub async fn seen_from(db: &Database, user_id: &str, ip: IpAddr) -> Result<bool> {
+    let found: Option<(i32,)> = with_pool!(db, pool => sqlx::query_as(
+        "SELECT 1 FROM sessions WHERE user_id = $1 AND ip_address = $2 AND expires_at > $3 LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(ip.to_string())
+    .bind(now())
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
 }
 
 /// Removes every expired session; returns how many. Run now and then to keep the table small.

@@ -100,6 +100,36 @@ impl UiError {
                 None,
                 "Some of what you entered is not valid. Check it and try again.",
             ),
+            "INVALID_PASSWORD" => (
+                Some("current_password"),
+                "That is not your current password.",
+            ),
+            "INVALID_TOKEN" => (
+                None,
+                "This reset link is invalid, used or expired. Ask for a new one.",
+            ),
+            "TOKEN_EXPIRED" => (
+                None,
+                "This verification link has expired. Ask for a new one.",
+            ),
+            "EMAIL_CAN_NOT_BE_UPDATED" => (None, "The email address cannot be changed here."),
+            "NO_FIELDS_TO_UPDATE" => (None, "There was nothing to change."),
+            "INVALID_IMAGE" => (
+                Some("image"),
+                "The picture must be an http(s) URL of at most 2048 characters.",
+            ),
+            "EMAIL_MISMATCH" => (
+                Some("email"),
+                "That is not the email address of this account.",
+            ),
+            "EMAIL_ALREADY_VERIFIED" => (None, "Your email address is already verified."),
+            "EMAIL_NOT_CONFIGURED" => (
+                None,
+                "This server cannot send email, so this is not available. Ask its operator.",
+            ),
+            "INVALID_CALLBACK_URL" | "INVALID_REDIRECT_URL" => {
+                (None, "That link points outside this site.")
+            }
             SIGNED_OUT | "UNAUTHORIZED" => return Some(Self::signed_out().without_status()),
             "FORBIDDEN" => (None, "That belongs to another account."),
             "NOT_FOUND" => (None, "That task no longer exists."),

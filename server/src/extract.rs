@@ -12,7 +12,9 @@ use axum::{
 };
 #[cfg(doc)]
 use leptodo::Auth;
-use leptodo::{Error, FieldError, Identity, error::LocPart, sessions::ClientInfo, tasks};
+use leptodo::{
+    Error, FieldError, Identity, account::Owner, error::LocPart, sessions::ClientInfo, tasks,
+};
 use serde::de::DeserializeOwned;
 
 use crate::{error::ApiError, state::AppState};
@@ -176,6 +178,27 @@ impl FromRequestParts<AppState> for Caller {
             )
             .into()),
         }
+    }
+}
+
+/// The signed-in owner of the account an account route manages (see [`Auth::owner`]): a
+/// Bearer API token, else the session cookie, whose refreshed cookie goes out with the answer.
+pub struct AccountOwner(pub Owner);
+
+impl FromRequestParts<AppState> for AccountOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (owner, cookie) = state.auth.owner(&parts.headers).await;
+        if let (Some(cookie), Some(CookieSlot(slot))) =
+            (cookie, parts.extensions.get::<CookieSlot>())
+        {
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(cookie);
+        }
+        Ok(Self(owner?))
     }
 }
 

@@ -25,6 +25,15 @@ mod responses {
 
     #[derive(IntoResponses)]
     #[response(
+        status = 400,
+        description = "Refused by the account's state: a wrong current password \
+                       (`INVALID_PASSWORD`), a bad reset token (`INVALID_TOKEN`), mail not \
+                       configured (`EMAIL_NOT_CONFIGURED`), …"
+    )]
+    pub struct Errors400(#[to_schema] ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(
         status = 401,
         description = "No credentials, or a token or session that is invalid or expired \
                        (with `WWW-Authenticate: Bearer`)"
@@ -69,7 +78,7 @@ mod responses {
     pub struct Errors429(#[to_schema] ErrorBody);
 }
 
-pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Errors429};
+pub use responses::{BodyErrors, Errors400, Errors401, Errors403, Errors404, Errors422, Errors429};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -88,6 +97,16 @@ pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Erro
         routes::auth::get_session,
         routes::auth::token,
         routes::auth::jwks,
+        routes::account::update_user,
+        routes::account::change_password,
+        routes::account::list_sessions,
+        routes::account::revoke_session,
+        routes::account::revoke_sessions,
+        routes::account::revoke_other_sessions,
+        routes::account::delete_user,
+        routes::account::request_password_reset,
+        routes::account::reset_password,
+        routes::account::send_verification_email,
         routes::tasks::list,
         routes::tasks::create,
         routes::tasks::read,
@@ -102,6 +121,7 @@ pub use responses::{BodyErrors, Errors401, Errors403, Errors404, Errors422, Erro
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and API tokens"),
+        (name = "account", description = "Keeping an account: name, password, devices, deletion, reset and verification by mail"),
         (name = "tasks", description = "A user's own tasks"),
     )
 )]

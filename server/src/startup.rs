@@ -7,11 +7,14 @@ use app::{App, shell};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{Extensions, HeaderMap, HeaderValue, StatusCode, Version, header},
+    extract::{Request, State},
+    http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, Version, header},
+    response::IntoResponse,
     routing::get,
 };
 use leptodo::{
     Auth, AuthSettings, Database,
+    mail::MailSettings,
     session_cookie::SessionCookie,
     sessions::SessionPolicy,
     throttle::ThrottleSettings,
@@ -36,9 +39,6 @@ use crate::{
     state::{AppState, Readiness},
 };
 
-/// How often expired sessions are swept from the database.
-const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
-
 /// How long in-flight requests get to finish once shutdown starts (orchestrators commonly wait
 /// 30 s before SIGKILL).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
@@ -48,6 +48,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Database,
+    auth: Auth,
 }
 
 impl Application {
@@ -97,9 +98,39 @@ impl Application {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.site_addr))?;
+        let mut auth_settings = auth_settings;
+        if settings.auth.base_url.is_none() {
+            // Links in mail need an absolute URL: the address actually bound (port 0 resolved).
+            let addr = listener
+                .local_addr()
+                .context("the listener has no address")?;
+            auth_settings.mail.base_url = format!("http://{addr}");
+        }
+        let mail_note = match (&settings.mail.smtp_url, settings.mode) {
+            (Some(_), _) => None,
+            (None, Mode::Dev) => {
+                Some("no SMTP_URL: reset and verification mail is written to this log, not sent")
+            }
+            (None, Mode::Prod) => Some(
+                "no SMTP_URL: password reset and email verification are off (the routes answer \
+                 EMAIL_NOT_CONFIGURED); set SMTP_URL and EMAIL_FROM to turn them on",
+            ),
+        };
+        if let Some(note) = mail_note {
+            tracing::warn!("{note}");
+        } else if settings.auth.base_url.is_none() && settings.mode == Mode::Prod {
+            tracing::warn!(
+                "BETTER_AUTH_URL is not set: links in mail point to http://{}, which only works \
+                 if people reach the server at that address",
+                settings.site_addr
+            );
+        }
         let auth = Auth::new(db.clone(), auth_settings)
             .await
-            .context("cannot set up API tokens")?;
+            .context("cannot set up API tokens or mail")?;
         // Production pages ask for the bundle under its content hash (see `assets`).
         let bundle = Bundle::load(
             settings.site_root.join(&settings.site_pkg_dir),
@@ -123,13 +154,12 @@ impl Application {
             outage: Default::default(),
             bundle,
         };
-        let listener = TcpListener::bind(settings.site_addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.site_addr))?;
+        let auth = state.auth.clone();
         Ok(Self {
             listener,
             router: router(state),
             db,
+            auth,
         })
     }
 
@@ -153,7 +183,7 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let sweeper = tokio::spawn(sweep_expired_sessions(self.db.clone()));
+        let background = tokio::spawn(self.auth.clone().run_background());
         let (started, stopping) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
             shutdown.await;
@@ -174,7 +204,7 @@ impl Application {
                 SHUTDOWN_GRACE.as_secs()
             ))),
         };
-        sweeper.abort();
+        background.abort();
         if result.is_ok() {
             // Waits for every connection to come back, so only once no request holds one.
             let _ = tokio::time::timeout(Duration::from_secs(5), self.db.close()).await;
@@ -203,6 +233,14 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
             secure: options.secure_cookies(),
         },
         trust_proxy_headers: options.trust_proxy_headers,
+        mail: MailSettings {
+            smtp_url: settings.mail.smtp_url.clone(),
+            from: settings.mail.email_from.clone(),
+            base_url: settings.public_url(),
+            log_without_smtp: settings.mode == Mode::Dev,
+        },
+        trusted_origins: options.trusted_origins.clone(),
+        verify_email_on_sign_up: settings.mail.email_verification_on_sign_up,
     })
 }
 
@@ -300,19 +338,6 @@ async fn migrate_when_reachable(db: Database, ready: Readiness) {
     }
 }
 
-/// Deletes expired sessions now and then; a failure is logged and retried next time.
-async fn sweep_expired_sessions(db: Database) {
-    let mut every = tokio::time::interval(SESSION_SWEEP_EVERY);
-    loop {
-        every.tick().await;
-        match leptodo::sessions::delete_expired(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
-            Err(err) => tracing::warn!(error = %err, "cannot sweep expired sessions"),
-        }
-    }
-}
-
 /// Whether a response is a page (HTML), for the compression layer.
 fn is_html(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
     headers
@@ -349,6 +374,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(options.clone());
         }
     };
+    let pages_fallback =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
     let origins = state.origins.clone();
     // Nested, so the handler sees the path inside the bundle folder.
     let bundle_route = format!("/{}", state.leptos_options.site_pkg_dir);
@@ -356,16 +383,24 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::account::router())
         .merge(routes::tasks::router())
         .merge(crate::openapi::router())
         .nest_service(&bundle_route, bundle)
         .leptos_routes_with_context(&state, pages, context.clone(), move || {
             shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback(move |uri: Uri, state: State<AppState>, request: Request| {
+            // An unknown API path is a JSON 404, never the HTML app.
+            let pages = pages_fallback.clone();
+            async move {
+                if uri.path() == "/api" || uri.path().starts_with("/api/") {
+                    routes::account::no_such_route(uri).await.into_response()
+                } else {
+                    pages(uri, state, request).await
+                }
+            }
+        })
         // The refreshed session cookie of a cookie-authenticated API call (see `extract`).
         .layer(axum::middleware::from_fn(
             crate::extract::send_session_cookie,

@@ -17,6 +17,7 @@
 
 mod algorithm;
 mod claims;
+pub mod cutoffs;
 mod error;
 pub mod keyring;
 pub mod keys;

@@ -174,6 +174,11 @@ impl TokenKeys {
         Some(self.ring.as_ref()?.published())
     }
 
+    /// How long the tokens it issues are valid (`JWT_EXPIRES_IN`).
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
     /// A token for `user_id`, valid from now for the configured lifetime.
     pub fn issue(&self, user_id: &str, email: &str) -> Result<String, TokenError> {
         self.issue_at(user_id, email, jsonwebtoken::get_current_timestamp())

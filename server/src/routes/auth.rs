@@ -204,14 +204,14 @@ pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Re
         );
     }
     let resumed = auth.resume(&headers).await?;
-    let token = resumed
-        .session
-        .ok_or(Error::Unauthenticated(
+    let token = match resumed.session {
+        Some(active) => auth.issue_token(&active.user).await,
+        None => Err(Error::Unauthenticated(
             "the session has ended or expired: sign in again",
-        ))
-        .and_then(|active| auth.issue_token(&active.user))
-        .map(|token| Json(TokenOnly { token }))
-        .map_err(ApiError::from);
+        )),
+    }
+    .map(|token| Json(TokenOnly { token }))
+    .map_err(ApiError::from);
     // The refreshed (or clearing) cookie goes out whether or not a token could be issued.
     Ok(with_cookie(resumed.set_cookie, token))
 }

@@ -3,16 +3,19 @@
 //! shipped binary. One test binary keeps link time down; `helpers` and `process` are the
 //! test support every module shares.
 
+mod account;
 mod assets;
 mod auth;
 mod binary;
 mod health;
 mod helpers;
 mod jwks;
+mod mail;
 mod openapi;
 mod pages;
 mod postgres;
 pub mod process;
 mod reliability;
+mod smtp;
 mod tasks;
 mod tokens;

@@ -1,6 +1,9 @@
 //! Configuration: one typed struct, read once at start from flags, the environment and an
 //! optional `.env` file (environment wins over `.env`; flags win over both).
 
+mod mail;
+pub use mail::MailOptions;
+
 use std::{convert::Infallible, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -117,6 +120,19 @@ pub struct Settings {
 
     #[command(flatten)]
     pub auth: AuthOptions,
+
+    #[command(flatten)]
+    pub mail: MailOptions,
+}
+
+impl Settings {
+    /// The public origin links in mail point to: `BETTER_AUTH_URL`, else the address served.
+    pub fn public_url(&self) -> String {
+        self.auth
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.site_addr))
+    }
 }
 
 /// Accounts, tokens and the browser session. Names match the Better Auth + FastAPI stack.

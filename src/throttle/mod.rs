@@ -1,9 +1,16 @@
-//! Throttling of sign-in and sign-up: per client IP (credential stuffing, sign-up floods) and
-//! per account (brute force on one email), with governor's GCRA limiters kept in memory.
+//! Throttling of the account routes: per client IP (credential stuffing, sign-up floods, mail
+//! floods), with governor's GCRA limiters, and per account, by its failed passwords
+//! ([`failures`]): guesses at one account are stopped wherever they come from, while its owner,
+//! from a client with no recent failure, still gets in with the right password.
 //!
 //! Limits are per server process: behind a load balancer each instance counts on its own.
 
+mod failures;
+use failures::Failures;
+pub use failures::Gate;
+
 use std::{
+    collections::HashMap,
     fmt,
     net::IpAddr,
     num::NonZeroU32,
@@ -76,11 +83,48 @@ impl FromStr for LimitSetting {
     }
 }
 
+/// What a throttled request is doing. Sign-in and sign-up share the configured per-IP limit
+/// (`AUTH_RATE_LIMIT_IP`), each counted on its own; the account routes have Better Auth's
+/// fixed rules (its `rateLimit` "special rules"), applied per IP whenever throttling is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthAction {
     SignIn,
     SignUp,
+    /// `change-password` and `delete-user`: a password check behind a session (3 per 10 s).
+    PasswordCheck,
+    /// `request-password-reset` and `reset-password` (3 per 60 s).
+    PasswordReset,
+    /// `send-verification-email` (3 per 60 s).
+    VerificationMail,
 }
+
+impl AuthAction {
+    const ALL: [AuthAction; 5] = [
+        Self::SignIn,
+        Self::SignUp,
+        Self::PasswordCheck,
+        Self::PasswordReset,
+        Self::VerificationMail,
+    ];
+
+    /// The fixed rule of an account route; `None` for the configured ones.
+    fn fixed_limit(self) -> Option<Limit> {
+        let (count, secs) = match self {
+            Self::SignIn | Self::SignUp => return None,
+            Self::PasswordCheck => (3, 10),
+            Self::PasswordReset | Self::VerificationMail => (3, 60),
+        };
+        Some(Limit {
+            count: NonZeroU32::new(count).expect("non-zero"),
+            per: Duration::from_secs(secs),
+        })
+    }
+}
+
+/// How many mails one address may be sent per hour by the reset and verification routes,
+/// whoever asks (no mail-bombing an address from many IPs). Requests past it get the same
+/// answer and no mail.
+const MAILS_PER_ADDRESS_PER_HOUR: u32 = 5;
 
 /// How often the limiters drop the state of keys that are back to full allowance.
 const PRUNE_EVERY: u32 = 4096;
@@ -113,9 +157,10 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
 /// The limits of [`AuthThrottle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleSettings {
-    /// Sign-in attempts and sign-ups per client IP (each counted separately).
+    /// Sign-in attempts and sign-ups per client IP (each counted separately). `None` turns
+    /// every per-IP limit off, the account routes' fixed ones included.
     pub per_ip: Option<Limit>,
-    /// Sign-in attempts per account email.
+    /// Failed sign-ins per account email before the account is guarded (see [`failures`]).
     pub per_account: Option<Limit>,
 }
 
@@ -157,14 +202,15 @@ impl Throttled {
 }
 
 pub struct AuthThrottle {
-    per_ip: Option<Limiter<(AuthAction, IpAddr)>>,
-    per_account: Option<Limiter<String>>,
+    per_ip: HashMap<AuthAction, Limiter<IpAddr>>,
+    per_account: Option<Failures>,
+    mails_per_address: Option<Limiter<String>>,
 }
 
 impl fmt::Debug for AuthThrottle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthThrottle")
-            .field("per_ip", &self.per_ip.is_some())
+            .field("per_ip", &!self.per_ip.is_empty())
             .field("per_account", &self.per_account.is_some())
             .finish()
     }
@@ -172,29 +218,62 @@ impl fmt::Debug for AuthThrottle {
 
 impl AuthThrottle {
     pub fn new(settings: ThrottleSettings) -> Self {
+        let per_ip = match settings.per_ip {
+            Some(configured) => AuthAction::ALL
+                .into_iter()
+                .map(|action| {
+                    let limit = action.fixed_limit().unwrap_or(configured);
+                    (action, Limiter::new(limit))
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
         Self {
-            per_ip: settings.per_ip.map(Limiter::new),
-            per_account: settings.per_account.map(Limiter::new),
+            per_ip,
+            per_account: settings.per_account.map(Failures::new),
+            mails_per_address: settings.per_ip.map(|_| {
+                Limiter::new(Limit {
+                    count: NonZeroU32::new(MAILS_PER_ADDRESS_PER_HOUR).expect("non-zero"),
+                    per: Duration::from_secs(3600),
+                })
+            }),
         }
     }
 
-    /// Counts an attempt of `action` from `ip` and, for sign-in, against `account` (a
-    /// normalised email). Both allowances are consumed before any password is hashed.
-    pub fn check(
-        &self,
-        action: AuthAction,
-        ip: Option<IpAddr>,
-        account: Option<&str>,
-    ) -> Result<(), Throttled> {
-        if let (Some(limiter), Some(ip)) = (&self.per_ip, ip) {
-            limiter.check(&(action, ip)).map_err(Throttled::Ip)?;
-        }
-        if let (Some(limiter), Some(account)) = (&self.per_account, account) {
-            limiter
-                .check(&account.to_string())
-                .map_err(Throttled::Account)?;
+    /// Counts an attempt of `action` from `ip`, before any password is hashed or mail queued.
+    pub fn check(&self, action: AuthAction, ip: Option<IpAddr>) -> Result<(), Throttled> {
+        if let (Some(limiter), Some(ip)) = (self.per_ip.get(&action), ip) {
+            limiter.check(&ip).map_err(Throttled::Ip)?;
         }
         Ok(())
+    }
+
+    /// Where a sign-in on `account` (a normalised email) from `ip` stands; see [`Gate`].
+    pub fn gate(&self, account: &str, ip: Option<IpAddr>) -> Gate {
+        self.per_account
+            .as_ref()
+            .map_or(Gate::Open, |failures| failures.gate(account, ip))
+    }
+
+    /// Records a wrong password on `account` from `ip`.
+    pub fn fail(&self, account: &str, ip: Option<IpAddr>) {
+        if let Some(failures) = &self.per_account {
+            failures.fail(account, ip);
+        }
+    }
+
+    /// Records a correct password on `account` from `ip`.
+    pub fn succeed(&self, account: &str, ip: Option<IpAddr>) {
+        if let Some(failures) = &self.per_account {
+            failures.succeed(account, ip);
+        }
+    }
+
+    /// Whether another mail may go to `address` this hour.
+    pub fn may_mail(&self, address: &str) -> bool {
+        self.mails_per_address
+            .as_ref()
+            .is_none_or(|limiter| limiter.check(&address.to_string()).is_ok())
     }
 }
 
@@ -225,45 +304,34 @@ mod tests {
     }
 
     #[test]
-    fn ip_and_account_limits_are_separate() {
+    fn ip_limits_are_per_action() {
         let throttle = AuthThrottle::new(ThrottleSettings {
             per_ip: limit("2/60s"),
-            per_account: limit("2/60s"),
+            per_account: None,
         });
-        let ip = |n: u8| Some(IpAddr::from([192, 0, 2, n]));
-        // Brute force on one account from many addresses: the account limit stops it.
-        assert!(
-            throttle
-                .check(AuthAction::SignIn, ip(1), Some("x@e.com"))
-                .is_ok()
-        );
-        assert!(
-            throttle
-                .check(AuthAction::SignIn, ip(2), Some("x@e.com"))
-                .is_ok()
-        );
-        let stopped = throttle
-            .check(AuthAction::SignIn, ip(3), Some("x@e.com"))
-            .unwrap_err();
-        assert_eq!(stopped.scope(), "account");
-        assert!(stopped.retry_after() > Duration::ZERO);
-        // Stuffing across accounts from one address: the IP limit stops it.
-        assert!(
-            throttle
-                .check(AuthAction::SignIn, ip(4), Some("y@e.com"))
-                .is_ok()
-        );
-        assert!(
-            throttle
-                .check(AuthAction::SignIn, ip(4), Some("z@e.com"))
-                .is_ok()
-        );
-        let stopped = throttle
-            .check(AuthAction::SignIn, ip(4), Some("w@e.com"))
-            .unwrap_err();
+        let ip = Some(IpAddr::from([192, 0, 2, 4]));
+        assert!(throttle.check(AuthAction::SignIn, ip).is_ok());
+        assert!(throttle.check(AuthAction::SignIn, ip).is_ok());
+        let stopped = throttle.check(AuthAction::SignIn, ip).unwrap_err();
         assert_eq!(stopped.scope(), "ip");
-        // Sign-ups from the same address have their own allowance.
-        assert!(throttle.check(AuthAction::SignUp, ip(4), None).is_ok());
+        assert!(stopped.retry_after() > Duration::ZERO);
+        // Sign-ups from the same address have their own allowance; the account routes have
+        // Better Auth's fixed rule (3 per 10 s for a password check).
+        assert!(throttle.check(AuthAction::SignUp, ip).is_ok());
+        for _ in 0..3 {
+            assert!(throttle.check(AuthAction::PasswordCheck, ip).is_ok());
+        }
+        assert!(throttle.check(AuthAction::PasswordCheck, ip).is_err());
+    }
+
+    #[test]
+    fn one_address_gets_a_few_mails_an_hour() {
+        let throttle = AuthThrottle::new(ThrottleSettings::default());
+        for _ in 0..MAILS_PER_ADDRESS_PER_HOUR {
+            assert!(throttle.may_mail("ada@example.com"));
+        }
+        assert!(!throttle.may_mail("ada@example.com"));
+        assert!(throttle.may_mail("bob@example.com"));
     }
 
     #[test]
@@ -274,11 +342,10 @@ mod tests {
         });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..1000 {
-            assert!(
-                throttle
-                    .check(AuthAction::SignIn, Some(ip), Some("x@e.com"))
-                    .is_ok()
-            );
+            assert!(throttle.check(AuthAction::SignIn, Some(ip)).is_ok());
+            throttle.fail("x@e.com", Some(ip));
+            assert_eq!(throttle.gate("x@e.com", Some(ip)), Gate::Open);
+            assert!(throttle.may_mail("x@e.com"));
         }
     }
 }
