@@ -40,6 +40,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 pub struct UpdateUserInput {
     /// A new display name (1–100 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// A picture URL (http or https), or `null` to remove it.
     #[serde(default, deserialize_with = "present")]
@@ -56,6 +57,7 @@ pub struct UpdateUserInput {
 pub struct ChangePasswordInput {
     pub current_password: String,
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
     /// End every other session (and cut off API tokens issued before now).
     #[serde(default)]

@@ -56,6 +56,7 @@ pub struct ResetRequestInput {
 #[serde(rename_all = "camelCase")]
 pub struct ResetPasswordInput {
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
     /// The token from the reset link (also accepted as `?token=`).
     #[serde(default)]
