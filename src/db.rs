@@ -467,7 +467,16 @@ mod tests {
         let names: Vec<_> = tables.into_iter().map(|(n,)| n).collect();
         assert_eq!(
             names,
-            ["credentials", "outbox", "sessions", "signing_keys", "tasks", "token_cutoffs", "users", "verifications"]
+            [
+                "credentials",
+                "outbox",
+                "sessions",
+                "signing_keys",
+                "tasks",
+                "token_cutoffs",
+                "users",
+                "verifications"
+            ]
         );
 
         let journal: (String,) = sqlx::query_as("PRAGMA journal_mode")

@@ -561,3 +561,34 @@ async fn guesses_from_many_addresses_are_throttled_but_the_owner_still_signs_in(
         200
     );
 }
+
+/// The official `better-auth` client (npm, tests/interop/better-auth/client.mjs) manages an
+/// account here as it would on Better Auth: updateUser, listSessions, revokeSession,
+/// changePassword, deleteUser.
+#[tokio::test]
+async fn the_official_better_auth_client_manages_the_account() {
+    let app = spawn_app().await;
+    let dir = crate::process::interop_script("better-auth");
+    assert!(
+        dir.join("node_modules/better-auth").exists(),
+        "the interop test needs Better Auth: run `scripts/bootstrap test`"
+    );
+    let address = app.address.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("client.mjs")
+            .arg(address)
+            .current_dir(dir)
+            .env_remove("NODE_ENV")
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("all steps passed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
