@@ -90,19 +90,32 @@ where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, UiError>>> + Send + Sync + 'static,
 {
+    form_error_of(value, None)
+}
+
+/// [`form_error`] for one of several forms on a page: a plain form post's error counts only
+/// when the URL names this form (`?form=…`).
+pub fn form_error_of<T, S>(value: S, form: Option<&'static str>) -> Signal<Option<UiError>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, UiError>>> + Send + Sync + 'static,
+{
     let query = use_query_map();
     Signal::derive(move || match value.get() {
         Some(Err(err)) => Some(err),
         Some(Ok(_)) => None,
-        None => query
-            .with(|q| q.get("error"))
-            .and_then(|code| UiError::from_code(&code)),
+        None => query.with(|q| {
+            let ours = form.is_none_or(|form| q.get("form").as_deref() == Some(form));
+            q.get("error")
+                .filter(|_| ours)
+                .and_then(|code| UiError::from_code(&code))
+        }),
     })
 }
 
 /// A labelled input with its error text tied to it (`aria-describedby`).
 #[component]
-fn Field(
+pub(crate) fn Field(
     /// The input's name (the server function's argument).
     name: &'static str,
     label: &'static str,
@@ -111,6 +124,9 @@ fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// The value it starts with.
+    #[prop(optional, into)]
+    value: Option<String>,
     error: Signal<Option<UiError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -141,6 +157,7 @@ fn Field(
                 required=true
                 minlength=minlength
                 maxlength=maxlength
+                value=value
                 aria-invalid=move || problem().is_some().then_some("true")
                 aria-describedby=described_by
             />
@@ -161,7 +178,7 @@ fn Field(
 
 /// An error that belongs to no one field, above the submit button.
 #[component]
-fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
+pub(crate) fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
     let general = move || {
         error
             .get()
@@ -175,15 +192,46 @@ fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
     }
 }
 
+/// What a page says after a step that ended elsewhere (`?notice=…`).
+#[component]
+fn Notice() -> impl IntoView {
+    let query = use_query_map();
+    let text = move || {
+        query.with(|q| q.get("notice")).and_then(|notice| match notice.as_str() {
+            "reset" => Some("Your password was changed, and every device signed out. Sign in with the new one."),
+            "deleted" => Some("Your account and all of its tasks were deleted."),
+            _ => None,
+        })
+    };
+    view! {
+        <p class="notice" role="status" data-testid="notice">
+            {text}
+        </p>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = expect_context::<AccountActions>().sign_in;
     let error = form_error(action.value());
     let pending = action.pending();
+    let mail = Resource::new(|| (), |_| crate::recovery::mail_enabled());
+    let forgot = move || {
+        Suspend::new(async move {
+            matches!(mail.await, Ok(true)).then(|| {
+                view! {
+                    <p class="switch">
+                        <a href="/forgot-password">"Forgot password?"</a>
+                    </p>
+                }
+            })
+        })
+    };
     view! {
         <Gate signed_in=false otherwise="/">
             <section class="card auth-card" aria-labelledby="sign-in-title">
                 <h1 id="sign-in-title">"Sign in"</h1>
+                <Notice />
                 <ActionForm action=action>
                     <Field
                         name="email"
@@ -204,6 +252,7 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <Suspense>{forgot}</Suspense>
                 <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
             </section>
         </Gate>
@@ -219,6 +268,7 @@ pub fn SignUpPage() -> impl IntoView {
         <Gate signed_in=false otherwise="/">
             <section class="card auth-card" aria-labelledby="sign-up-title">
                 <h1 id="sign-up-title">"Create your account"</h1>
+                <Notice />
                 <ActionForm action=action>
                     <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
                     <Field

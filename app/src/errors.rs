@@ -100,10 +100,7 @@ impl UiError {
                 None,
                 "Some of what you entered is not valid. Check it and try again.",
             ),
-            "INVALID_PASSWORD" => (
-                Some("current_password"),
-                "That is not your current password.",
-            ),
+            "INVALID_PASSWORD" => (None, "That is not your current password."),
             "INVALID_TOKEN" => (
                 None,
                 "This reset link is invalid, used or expired. Ask for a new one.",

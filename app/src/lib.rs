@@ -14,6 +14,8 @@ use leptos_router::{
 pub mod account;
 pub mod errors;
 mod health;
+pub mod profile;
+pub mod recovery;
 pub mod session;
 pub mod tasks;
 
@@ -75,10 +77,15 @@ pub fn App() -> impl IntoView {
                                 Either::Left(
                                     view! {
                                         <div class="who">
-                                            <span class="user" data-testid="current-user">
+                                            <a
+                                                href="/account"
+                                                class="user"
+                                                data-testid="current-user"
+                                                title="Your account"
+                                            >
                                                 <span class="name">{user.name}</span>
                                                 <span class="email">{user.email}</span>
-                                            </span>
+                                            </a>
                                             <SignOutButton />
                                         </div>
                                     },
@@ -107,6 +114,21 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=tasks::Dashboard ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("account")
+                        view=profile::AccountPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("forgot-password")
+                        view=recovery::ForgotPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("reset-password")
+                        view=recovery::ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("status") view=StatusPage />
                 </Routes>
             </main>

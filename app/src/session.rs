@@ -76,6 +76,19 @@ pub mod server {
         Ok(resumed.session)
     }
 
+    /// The signed-in owner of the account (user and session), by the rule the REST account
+    /// routes use ([`Auth::owner`]), or [`UiError::signed_out`].
+    pub async fn owner() -> Result<leptodo::account::Owner, UiError> {
+        let (owner, cookie) = auth()?.owner(&headers()).await;
+        if let Some(cookie) = cookie {
+            set_cookie(cookie);
+        }
+        owner.map_err(|err| match err {
+            leptodo::Error::Unauthenticated(_) => UiError::signed_out(),
+            other => other.into(),
+        })
+    }
+
     /// The signed-in user, or [`UiError::signed_out`].
     pub async fn require_user() -> Result<User, UiError> {
         session()

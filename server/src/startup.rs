@@ -227,6 +227,8 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
         throttle: ThrottleSettings {
             per_ip: options.rate_limit_ip.0,
             per_account: options.rate_limit_account.0,
+            password_check: settings.limits.rate_limit_password_check.0,
+            mail: settings.limits.rate_limit_mail.0,
         },
         hash_concurrency: options.hash_concurrency(),
         cookie: SessionCookie {

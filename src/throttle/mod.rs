@@ -83,18 +83,18 @@ impl FromStr for LimitSetting {
     }
 }
 
-/// What a throttled request is doing. Sign-in and sign-up share the configured per-IP limit
-/// (`AUTH_RATE_LIMIT_IP`), each counted on its own; the account routes have Better Auth's
-/// fixed rules (its `rateLimit` "special rules"), applied per IP whenever throttling is on.
+/// What a throttled request is doing. Each action has its own per-IP allowance: sign-in and
+/// sign-up `AUTH_RATE_LIMIT_IP`; the account routes Better Auth's rules (its `rateLimit`
+/// "special rules") by default, `AUTH_RATE_LIMIT_PASSWORD_CHECK` and `AUTH_RATE_LIMIT_MAIL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthAction {
     SignIn,
     SignUp,
-    /// `change-password` and `delete-user`: a password check behind a session (3 per 10 s).
+    /// `change-password` and `delete-user`: a password check behind a session.
     PasswordCheck,
-    /// `request-password-reset` and `reset-password` (3 per 60 s).
+    /// `request-password-reset`.
     PasswordReset,
-    /// `send-verification-email` (3 per 60 s).
+    /// `send-verification-email`.
     VerificationMail,
 }
 
@@ -107,17 +107,20 @@ impl AuthAction {
         Self::VerificationMail,
     ];
 
-    /// The fixed rule of an account route; `None` for the configured ones.
-    fn fixed_limit(self) -> Option<Limit> {
-        let (count, secs) = match self {
-            Self::SignIn | Self::SignUp => return None,
-            Self::PasswordCheck => (3, 10),
-            Self::PasswordReset | Self::VerificationMail => (3, 60),
-        };
-        Some(Limit {
-            count: NonZeroU32::new(count).expect("non-zero"),
-            per: Duration::from_secs(secs),
-        })
+    fn limit(self, settings: &ThrottleSettings) -> Option<Limit> {
+        match self {
+            Self::SignIn | Self::SignUp => settings.per_ip,
+            Self::PasswordCheck => settings.password_check,
+            Self::PasswordReset | Self::VerificationMail => settings.mail,
+        }
+    }
+}
+
+/// A limit of `count` per `secs` seconds.
+pub fn limit(count: u32, secs: u64) -> Limit {
+    Limit {
+        count: NonZeroU32::new(count).expect("a non-zero count"),
+        per: Duration::from_secs(secs),
     }
 }
 
@@ -157,11 +160,16 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
 /// The limits of [`AuthThrottle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleSettings {
-    /// Sign-in attempts and sign-ups per client IP (each counted separately). `None` turns
-    /// every per-IP limit off, the account routes' fixed ones included.
+    /// Sign-in attempts and sign-ups per client IP (each counted separately).
     pub per_ip: Option<Limit>,
     /// Failed sign-ins per account email before the account is guarded (see [`failures`]).
     pub per_account: Option<Limit>,
+    /// Password checks behind a session (change-password, delete-user) per client IP:
+    /// Better Auth's 3 per 10 s.
+    pub password_check: Option<Limit>,
+    /// Reset and verification mail requests per client IP (Better Auth's 3 per 60 s); with it
+    /// on, an address also gets at most a few mails an hour.
+    pub mail: Option<Limit>,
 }
 
 impl Default for ThrottleSettings {
@@ -175,6 +183,8 @@ impl Default for ThrottleSettings {
                 count: NonZeroU32::new(5).expect("non-zero"),
                 per: Duration::from_secs(5 * 60),
             }),
+            password_check: Some(limit(3, 10)),
+            mail: Some(limit(3, 60)),
         }
     }
 }
@@ -218,20 +228,14 @@ impl fmt::Debug for AuthThrottle {
 
 impl AuthThrottle {
     pub fn new(settings: ThrottleSettings) -> Self {
-        let per_ip = match settings.per_ip {
-            Some(configured) => AuthAction::ALL
-                .into_iter()
-                .map(|action| {
-                    let limit = action.fixed_limit().unwrap_or(configured);
-                    (action, Limiter::new(limit))
-                })
-                .collect(),
-            None => HashMap::new(),
-        };
+        let per_ip = AuthAction::ALL
+            .into_iter()
+            .filter_map(|action| Some((action, Limiter::new(action.limit(&settings)?))))
+            .collect();
         Self {
             per_ip,
             per_account: settings.per_account.map(Failures::new),
-            mails_per_address: settings.per_ip.map(|_| {
+            mails_per_address: settings.mail.map(|_| {
                 Limiter::new(Limit {
                     count: NonZeroU32::new(MAILS_PER_ADDRESS_PER_HOUR).expect("non-zero"),
                     per: Duration::from_secs(3600),
@@ -308,6 +312,7 @@ mod tests {
         let throttle = AuthThrottle::new(ThrottleSettings {
             per_ip: limit("2/60s"),
             per_account: None,
+            ..ThrottleSettings::default()
         });
         let ip = Some(IpAddr::from([192, 0, 2, 4]));
         assert!(throttle.check(AuthAction::SignIn, ip).is_ok());
@@ -339,6 +344,8 @@ mod tests {
         let throttle = AuthThrottle::new(ThrottleSettings {
             per_ip: None,
             per_account: None,
+            password_check: None,
+            mail: None,
         });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..1000 {

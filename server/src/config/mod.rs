@@ -1,7 +1,9 @@
 //! Configuration: one typed struct, read once at start from flags, the environment and an
 //! optional `.env` file (environment wins over `.env`; flags win over both).
 
+mod limits;
 mod mail;
+pub use limits::LimitOptions;
 pub use mail::MailOptions;
 
 use std::{convert::Infallible, net::SocketAddr, path::PathBuf, time::Duration};
@@ -123,6 +125,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub mail: MailOptions,
+
+    #[command(flatten)]
+    pub limits: LimitOptions,
 }
 
 impl Settings {
@@ -402,6 +407,8 @@ impl Settings {
         settings.auth.secret = Some(secret.to_string().into());
         settings.auth.rate_limit_ip = LimitSetting(None);
         settings.auth.rate_limit_account = LimitSetting(None);
+        settings.limits.rate_limit_password_check = LimitSetting(None);
+        settings.limits.rate_limit_mail = LimitSetting(None);
         settings
     }
 
