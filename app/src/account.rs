@@ -61,6 +61,8 @@ pub struct AccountActions {
     pub sign_up: ServerAction<SignUp>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
+    /// On the Account page; here because it ends the session too.
+    pub delete_account: ServerAction<crate::profile::DeleteAccount>,
 }
 
 impl AccountActions {
@@ -69,12 +71,16 @@ impl AccountActions {
             sign_up: ServerAction::new(),
             sign_in: ServerAction::new(),
             sign_out: ServerAction::new(),
+            delete_account: ServerAction::new(),
         }
     }
 
     /// Changes whenever one of them completes.
     pub fn version(&self) -> usize {
-        self.sign_up.version().get() + self.sign_in.version().get() + self.sign_out.version().get()
+        self.sign_up.version().get()
+            + self.sign_in.version().get()
+            + self.sign_out.version().get()
+            + self.delete_account.version().get()
     }
 }
 

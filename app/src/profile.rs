@@ -132,12 +132,14 @@ pub async fn resend_verification() -> Result<(), UiError> {
 }
 
 #[server]
-pub async fn delete_account(password: String) -> Result<(), UiError> {
+pub async fn delete_account(confirm_password: String) -> Result<(), UiError> {
     use crate::session::server::{auth, client_info, fail, owner, set_cookie};
     let result = async {
         let auth = auth()?;
         let owner = owner().await?;
-        let input = leptodo::account::DeleteUserInput { password };
+        let input = leptodo::account::DeleteUserInput {
+            password: confirm_password,
+        };
         auth.delete_user(&owner, input, &client_info()?).await?;
         set_cookie(auth.session_cookie().clear());
         leptos_axum::redirect("/sign-up?notice=deleted");
@@ -264,7 +266,7 @@ pub fn AccountPage() -> impl IntoView {
         device: ServerAction::new(),
         others: ServerAction::new(),
         verify: ServerAction::new(),
-        delete: ServerAction::new(),
+        delete: expect_context::<crate::account::AccountActions>().delete_account,
     };
     let versions = move || {
         actions.name.version().get()
@@ -417,14 +419,14 @@ fn AccountSections(account: AccountView, actions: ProfileActions) -> impl IntoVi
                     }
                 })}
         </section>
-        <section class="card danger" aria-labelledby="delete-title">
+        <section class="card danger-zone" aria-labelledby="delete-title">
             <h2 id="delete-title">"Delete account"</h2>
             <p>
                 "This deletes your account and every one of your tasks, at once and for good. It cannot be undone."
             </p>
             <ActionForm action=actions.delete>
                 <Field
-                    name="password"
+                    name="confirm_password"
                     label="Your password, to confirm"
                     kind="password"
                     autocomplete="current-password"

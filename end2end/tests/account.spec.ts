@@ -88,7 +88,7 @@ for (const javaScript of [true, false]) {
     await page.goto(linkIn(mail, "/api/auth/reset-password/"));
     await expect(page).toHaveURL(/\/reset-password\?token=/);
     await ready(page, javaScript);
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Set new password" }).click();
     await expect(page).toHaveURL(/\/sign-in\?notice=reset/);
     await expect(page.getByTestId("notice")).toContainText("password was changed");
@@ -117,12 +117,12 @@ for (const javaScript of [true, false]) {
 
     // Change the password, keeping the other device signed in.
     await page.getByLabel("Current password").fill("not my password");
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Sign out my other devices").uncheck();
     await page.getByRole("button", { name: "Change password" }).click();
     await expect(page.getByRole("alert").filter({ hasText: /current password|not right/i }).first()).toBeVisible();
     await page.getByLabel("Current password").fill(PASSWORD);
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Sign out my other devices").uncheck();
     await page.getByRole("button", { name: "Change password" }).click();
     await expect(page.getByTestId("account-notice")).toHaveText("Your password was changed.");

@@ -123,9 +123,9 @@ impl Application {
             tracing::warn!("{note}");
         } else if settings.auth.base_url.is_none() && settings.mode == Mode::Prod {
             tracing::warn!(
-                "BETTER_AUTH_URL is not set: links in mail point to http://{}, which only works \
-                 if people reach the server at that address",
-                settings.site_addr
+                "BETTER_AUTH_URL is not set: links in mail point to {}, which only works if \
+                 people reach the server at that address",
+                auth_settings.mail.base_url
             );
         }
         let auth = Auth::new(db.clone(), auth_settings)

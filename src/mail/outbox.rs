@@ -170,19 +170,27 @@ pub async fn send_due(mailer: &Mailer, db: &Database) -> sqlx::Result<usize> {
 }
 
 /// The worker: sends what is due, then sleeps until woken, the next retry, or the next poll.
+/// An idle worker only reads (one small query per poll): nothing is written, so an idle
+/// SQLite database sees no commits.
 pub async fn run(mailer: Mailer, db: Database) {
     loop {
-        if let Err(error) = send_due(&mailer, &db).await {
-            tracing::warn!(%error, "the mail outbox cannot be read; retrying");
-        }
         let wait = match next_due(&db).await {
-            Ok(Some(due)) => {
-                let until = due - now();
-                Duration::try_from(until)
-                    .unwrap_or(Duration::ZERO)
-                    .clamp(Duration::from_millis(50), POLL_EVERY)
+            Ok(Some(due)) if due <= now() => {
+                if let Err(error) = send_due(&mailer, &db).await {
+                    tracing::warn!(%error, "the mail outbox cannot be written; retrying");
+                    POLL_EVERY
+                } else {
+                    continue;
+                }
             }
-            _ => POLL_EVERY,
+            Ok(Some(due)) => Duration::try_from(due - now())
+                .unwrap_or(Duration::ZERO)
+                .clamp(Duration::from_millis(50), POLL_EVERY),
+            Ok(None) => POLL_EVERY,
+            Err(error) => {
+                tracing::debug!(%error, "the mail outbox cannot be read; retrying");
+                POLL_EVERY
+            }
         };
         tokio::select! {
             () = mailer.inner.queued.notified() => {}

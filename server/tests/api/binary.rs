@@ -411,3 +411,70 @@ fn under_cargo_leptos_watch_pages_may_reach_the_live_reload_socket() {
         );
     }
 }
+
+/// Without `SMTP_URL`: development writes each mail, link included, to its log; production
+/// says once at start that mail is off, and never logs a link.
+#[test]
+fn without_smtp_development_logs_the_mail_and_production_says_it_is_off() {
+    let request_reset = |base: &str| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            client
+                .post(format!("{base}/api/auth/sign-up/email"))
+                .json(&serde_json::json!({"name": "Ada", "email": "ada@example.com", "password": "hunter2-but-longer"}))
+                .send()
+                .await
+                .unwrap();
+            client
+                .post(format!("{base}/api/auth/request-password-reset"))
+                .json(&serde_json::json!({"email": "ada@example.com"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let read_log = |log: &std::sync::mpsc::Receiver<String>, until: &str| {
+        let mut lines = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            match log.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    let done = line.contains(until);
+                    lines.push(line);
+                    if done {
+                        break;
+                    }
+                }
+                Err(_) if !until.is_empty() => continue,
+                Err(_) => break,
+            }
+        }
+        lines.join("\n")
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut dev = leptodo(dir.path());
+    dev.args(["serve", "--addr", "127.0.0.1:0", "--env", "dev"]);
+    let (_dev, listening, log) = start_with_log(dev);
+    assert_eq!(request_reset(&format!("http://{listening}")), 200);
+    let text = read_log(&log, "/api/auth/reset-password/");
+    assert!(text.contains("no SMTP_URL"), "{text}");
+    assert!(
+        text.contains("/api/auth/reset-password/"),
+        "the link is in the log:\n{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut prod = leptodo(dir.path());
+    prod.args(["serve", "--addr", "127.0.0.1:0", "--env", "prod"])
+        .env("BETTER_AUTH_SECRET", TEST_SECRET);
+    let (_prod, listening, log) = start_with_log(prod);
+    assert_eq!(request_reset(&format!("http://{listening}")), 400);
+    let text = read_log(&log, "");
+    assert!(!text.contains("/api/auth/reset-password/"), "{text}");
+}

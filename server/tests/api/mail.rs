@@ -320,3 +320,18 @@ async fn session_cookie_is_live(app: &TestApp, cookie: &str) -> bool {
         .unwrap()
         .is_null()
 }
+
+/// The mail worker of an idle server only reads: an idle SQLite database sees no commits (each
+/// would be an fsync every couple of seconds, forever).
+#[tokio::test]
+async fn an_idle_mail_worker_writes_nothing() {
+    let smtp = SmtpSink::start();
+    let app = app_mailing_to(smtp.url()).await;
+    let leptodo::Database::Sqlite(sqlite) = &app.db else {
+        return; // Postgres: nothing to count here.
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = sqlite.writer().commits();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(sqlite.writer().commits(), before, "commits while idle");
+}

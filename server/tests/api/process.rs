@@ -22,6 +22,8 @@ pub fn leptodo(dir: &std::path::Path) -> Command {
             || key.starts_with("BETTER_AUTH_")
             || key.starts_with("JWT_")
             || key.starts_with("AUTH_")
+            || key.starts_with("SMTP_")
+            || key.starts_with("EMAIL_")
             || key == "RUST_LOG"
         {
             cmd.env_remove(key);
