@@ -133,6 +133,11 @@ impl Auth {
         &self.inner.hasher
     }
 
+    /// Whether an API-token cut-off is in force for `user_id` (on this instance).
+    pub fn has_cutoff(&self, user_id: &str) -> bool {
+        self.inner.cutoffs.has(user_id)
+    }
+
     pub(crate) fn throttle_state(&self) -> &AuthThrottle {
         &self.inner.throttle
     }
@@ -289,13 +294,23 @@ impl Auth {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
         };
+        let checked_hash = hash.clone();
         let password = Password::attempt(input.password);
         let matches = self.inner.hasher.verify(&password, hash).await?;
         match user {
             Some(user) if matches => {
                 throttle.succeed(&email, client.ip);
-                tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %user.id, ip = ?client.ip);
-                self.start_session(user, client).await
+                let signed = self.start_session(user, client).await?;
+                // A reset (or change) that committed while the hash was being checked deleted
+                // every session: this one, started after, must not outlive the old password.
+                let current = users::find_with_password_hash(&self.inner.db, &email).await?;
+                if current.map(|(_, hash)| hash) != checked_hash {
+                    sessions::delete(&self.inner.db, &signed.session_token).await?;
+                    tracing::warn!(target: AUDIT, event = "sign_in", outcome = "password_changed_meanwhile", user_id = %signed.user.id, ip = ?client.ip);
+                    return Err(Error::InvalidCredentials);
+                }
+                tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %signed.user.id, ip = ?client.ip);
+                Ok(signed)
             }
             user => {
                 throttle.fail(&email, client.ip);

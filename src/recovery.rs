@@ -228,7 +228,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         let token = input.token.unwrap_or_default();
-        let Some((user_id, _, false)) = self.find_link(&token, RESET).await? else {
+        let Some((user_id, email, false)) = self.find_link(&token, RESET).await? else {
             return Err(Error::InvalidToken);
         };
         let password = Password::parse(input.new_password).map_err(Error::invalid)?;
@@ -271,6 +271,8 @@ impl Auth {
             return Err(Error::InvalidToken);
         };
         self.cutoffs().apply(&user_id, cutoff);
+        // Whoever opened the mailed link owns the account: never throttled out of it now.
+        self.throttle_state().trust(&email, client.ip);
         tracing::info!(target: AUDIT, event = "password_reset_completed", user_id = %user_id, sessions_ended = sessions, ip = ?client.ip);
         Ok(())
     }

@@ -232,6 +232,17 @@ pub async fn delete(db: &Database, token: &str) -> Result<bool> {
     Ok(deleted > 0)
 }
 
+/// Whether the session with public id `id` still exists.
+pub async fn find_session_by_id(db: &Database, id: &str) -> Result<bool> {
+    let found: Option<(i32,)> = with_pool!(db, pool => sqlx::query_as(
+        "SELECT 1 FROM sessions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// Whether `user_id` has a live session that was started from `ip`: a client the account
 /// knows, for sign-in throttling.
 pub async fn seen_from(db: &Database, user_id: &str, ip: IpAddr) -> Result<bool> {

@@ -36,6 +36,9 @@ pub enum Gate {
 pub struct Failures {
     limit: Limit,
     accounts: Mutex<HashMap<String, VecDeque<Failure>>>,
+    /// Clients that proved they own an account (a password reset from them) within the window:
+    /// never refused on it, however many strangers fail.
+    trusted: Mutex<HashMap<String, Vec<(IpAddr, Instant)>>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +52,7 @@ impl Failures {
         Self {
             limit,
             accounts: Mutex::default(),
+            trusted: Mutex::default(),
         }
     }
 
@@ -61,6 +65,17 @@ impl Failures {
     ///   [`Gate::Guarded`]; after that [`Gate::Strangers`].
     pub fn gate(&self, account: &str, client: Option<IpAddr>) -> Gate {
         let now = Instant::now();
+        if let Some(ip) = client {
+            let trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+            let proven = trusted.get(account).is_some_and(|clients| {
+                clients
+                    .iter()
+                    .any(|(c, at)| *c == ip && now.duration_since(*at) < self.limit.per)
+            });
+            if proven {
+                return Gate::Open;
+            }
+        }
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         let Some(failures) = accounts.get_mut(account) else {
             return Gate::Open;
@@ -118,6 +133,23 @@ impl Failures {
                 accounts.remove(account);
             }
         }
+    }
+
+    /// `client` just proved it owns `account` (it reset the password with the mailed link): it
+    /// is let through for the next window, whatever strangers do, and its failures are gone.
+    pub fn trust(&self, account: &str, client: Option<IpAddr>) {
+        self.succeed(account, client);
+        let Some(ip) = client else {
+            return;
+        };
+        let now = Instant::now();
+        let mut trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+        if trusted.len() >= MAX_ACCOUNTS {
+            trusted.clear();
+        }
+        let clients = trusted.entry(account.to_string()).or_default();
+        clients.retain(|(_, at)| now.duration_since(*at) < self.limit.per);
+        clients.push((ip, now));
     }
 
     fn forget_old(&self, failures: &mut VecDeque<Failure>, now: Instant) {

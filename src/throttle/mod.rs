@@ -273,6 +273,13 @@ impl AuthThrottle {
         }
     }
 
+    /// `ip` proved it owns `account` (a password reset): see [`Failures::trust`].
+    pub fn trust(&self, account: &str, ip: Option<IpAddr>) {
+        if let Some(failures) = &self.per_account {
+            failures.trust(account, ip);
+        }
+    }
+
     /// Whether another mail may go to `address` this hour.
     pub fn may_mail(&self, address: &str) -> bool {
         self.mails_per_address

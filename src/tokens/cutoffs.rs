@@ -58,6 +58,11 @@ impl Cutoffs {
             .is_some_and(|cutoff| iat.is_none_or(|iat| iat <= cutoff))
     }
 
+    /// Whether `user_id` has a cut-off.
+    pub fn has(&self, user_id: &str) -> bool {
+        self.get(user_id).is_some()
+    }
+
     fn get(&self, user_id: &str) -> Option<u64> {
         let by_user = self.by_user.read().unwrap_or_else(|e| e.into_inner());
         by_user.get(user_id).copied()
@@ -93,13 +98,14 @@ impl Cutoffs {
         .bind(now())
         .fetch_all(pool)
         .await)?;
-        let fresh: HashMap<String, u64> = rows
-            .into_iter()
-            .map(|(user, at)| (user, epoch_seconds(at)))
-            .collect();
-        let count = fresh.len();
-        *self.by_user.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        Ok(count)
+        let mut by_user = self.by_user.write().unwrap_or_else(|e| e.into_inner());
+        // Merged, never replaced: a cut-off applied here after the SELECT read the table must
+        // not be lost. (Entries stay until restart; one that old only cuts expired tokens.)
+        for (user, at) in rows {
+            let entry = by_user.entry(user).or_default();
+            *entry = (*entry).max(epoch_seconds(at));
+        }
+        Ok(by_user.len())
     }
 
     /// Deletes cut-offs whose tokens have all expired.

@@ -204,11 +204,23 @@ pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Re
         );
     }
     let resumed = auth.resume(&headers).await?;
+    let ended = || Error::Unauthenticated("the session has ended or expired: sign in again");
     let token = match resumed.session {
-        Some(active) => auth.issue_token(&active.user).await,
-        None => Err(Error::Unauthenticated(
-            "the session has ended or expired: sign in again",
-        )),
+        Some(active) => match auth.issue_token(&active.user).await {
+            // Issuing waited out a cut-off just recorded (sign-out everywhere, a reset): the
+            // session may have ended meanwhile, and a token must not outlive it.
+            Ok(token) if auth.has_cutoff(&active.user.id) => {
+                match leptodo::sessions::find_session_by_id(auth.database(), &active.session.id)
+                    .await
+                {
+                    Ok(true) => Ok(token),
+                    Ok(false) => Err(ended()),
+                    Err(err) => Err(err),
+                }
+            }
+            other => other,
+        },
+        None => Err(ended()),
     }
     .map(|token| Json(TokenOnly { token }))
     .map_err(ApiError::from);

@@ -335,3 +335,81 @@ async fn an_idle_mail_worker_writes_nothing() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(sqlite.writer().commits(), before, "commits while idle");
 }
+
+/// While strangers flood an account with guesses, whoever resets its password with the mailed
+/// link can sign in from where they did it (before: refused like every stranger).
+#[tokio::test]
+async fn the_owner_who_reset_the_password_is_not_throttled_out_by_a_flood() {
+    let smtp = SmtpSink::start();
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = Some(smtp.url().into());
+        s.auth.rate_limit_account = "5/5m".parse().unwrap();
+        s.auth.trust_proxy_headers = true;
+    })
+    .await;
+    app.sign_up("Ada", "ada@example.com").await;
+    let from = |ip: String, path: &str, body: Value| {
+        app.client
+            .post(app.url(path))
+            .header("x-forwarded-for", ip)
+            .json(&body)
+            .send()
+    };
+    for n in 1..=20 {
+        from(
+            format!("198.51.100.{n}"),
+            "/api/auth/sign-in/email",
+            json!({"email": "ada@example.com", "password": "a guess"}),
+        )
+        .await
+        .unwrap();
+    }
+    let owner = "192.0.2.44".to_string();
+    let before = from(
+        owner.clone(),
+        "/api/auth/sign-in/email",
+        json!({"email": "ada@example.com", "password": PASSWORD}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        before.status(),
+        429,
+        "a stranger's address, during the flood"
+    );
+
+    from(
+        owner.clone(),
+        "/api/auth/request-password-reset",
+        json!({"email": "ada@example.com"}),
+    )
+    .await
+    .unwrap();
+    let mail = smtp.wait_for(1, Duration::from_secs(30)).await.remove(0);
+    let landing = location(
+        &app.get(
+            link(&mail, "/api/auth/reset-password/")
+                .strip_prefix(&app.address)
+                .unwrap(),
+            None,
+        )
+        .await,
+    );
+    let token = query_value(&landing, "token").unwrap();
+    let reset = from(
+        owner.clone(),
+        "/api/auth/reset-password",
+        json!({"newPassword": NEW_PASSWORD, "token": token}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reset.status(), 200);
+    let after = from(
+        owner,
+        "/api/auth/sign-in/email",
+        json!({"email": "ada@example.com", "password": NEW_PASSWORD}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.status(), 200);
+}
