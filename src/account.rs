@@ -14,7 +14,7 @@ use crate::{
     password::Password,
     sessions::{ClientInfo, Session},
     throttle::AuthAction,
-    tokens::cutoffs::{cutoff_now, record_token_cutoff},
+    tokens::cutoffs::{cutoff_now, end_sessions_and_tokens, record_token_cutoff},
     users::{DisplayName, User},
 };
 
@@ -192,13 +192,7 @@ impl Auth {
                 .await?;
             // No early `return` in a transaction body: on Postgres it would skip the commit.
             if revoke {
-                record_token_cutoff!(&mut *conn, &id, cutoff, expires)?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                    .bind(&id)
-                    .bind(&keep)
-                    .execute(&mut *conn)
-                    .await
-                    .map(|done| done.rows_affected())
+                end_sessions_and_tokens!(conn, &id, &keep, cutoff, expires)
             } else {
                 Ok(0)
             }
@@ -267,13 +261,7 @@ impl Auth {
         let cutoff = cutoff_now();
         let expires = cutoff + self.tokens().lifetime();
         let ended = with_write_tx!(self.database(), conn => {
-            record_token_cutoff!(&mut *conn, &id, cutoff, expires)?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                .bind(&id)
-                .bind(&keep)
-                .execute(&mut *conn)
-                .await
-                .map(|done| done.rows_affected())
+            end_sessions_and_tokens!(conn, &id, &keep, cutoff, expires)
         })?;
         self.cutoffs().apply(&owner.user.id, cutoff);
         tracing::info!(

@@ -25,7 +25,7 @@ use crate::{
     random::{digest, random_token},
     sessions::ClientInfo,
     throttle::AuthAction,
-    tokens::cutoffs::{cutoff_now, record_token_cutoff},
+    tokens::cutoffs::{cutoff_now, end_sessions_and_tokens},
     users::{self, Email, User},
 };
 
@@ -257,12 +257,7 @@ impl Auth {
                     .bind(RESET)
                     .execute(&mut *conn)
                     .await?;
-                record_token_cutoff!(&mut *conn, &id, cutoff, expires)?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await
-                    .map(|done| Some(done.rows_affected()))
+                end_sessions_and_tokens!(conn, &id, "", cutoff, expires).map(Some)
             } else {
                 Ok(None)
             }

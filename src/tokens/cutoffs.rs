@@ -40,6 +40,28 @@ macro_rules! record_token_cutoff {
 }
 pub use crate::record_token_cutoff;
 
+/// Ends, inside the caller's write transaction, every session of `$user_id` but the one with
+/// id `$keep` (`""` keeps none) and records a cut-off for its API tokens; evaluates to the
+/// number of sessions ended. The one "sign out everywhere" rule of resets, password changes
+/// and revoke-sessions.
+#[macro_export]
+macro_rules! end_sessions_and_tokens {
+    ($conn:expr, $user_id:expr, $keep:expr, $cutoff:expr, $expires:expr) => {{
+        match $crate::record_token_cutoff!(&mut *$conn, $user_id, $cutoff, $expires) {
+            Ok(_) => {
+                $crate::db::sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                    .bind($user_id)
+                    .bind($keep)
+                    .execute(&mut *$conn)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+            Err(err) => Err(err),
+        }
+    }};
+}
+pub use crate::end_sessions_and_tokens;
+
 /// The cut-offs in force, by user id, as whole seconds since the Unix epoch.
 #[derive(Debug, Default)]
 pub struct Cutoffs {
