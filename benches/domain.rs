@@ -114,8 +114,14 @@ fn passwords(c: &mut Criterion) {
 
 fn validation(c: &mut Criterion) {
     let input = CreateTask {
-        title: "  Buy milk and bread for the week  ".into(),
-        description: Some("Two litres of oat milk, one sourdough loaf.".into()),
+        priority: Some("high".into()),
+        tags: Some(vec!["groceries".into(), "Home".into()]),
+        due_date: Some("2026-12-24".into()),
+        recurrence: Some("weekly".into()),
+        ..CreateTask::plain(
+            "  Buy milk and bread for the week  ",
+            Some("Two litres of oat milk, one sourdough loaf.".into()),
+        )
     };
     c.bench_function("task/validate create", |b| {
         b.iter(|| NewTask::parse(black_box(&input)).unwrap())

@@ -472,6 +472,8 @@ mod tests {
                 "outbox",
                 "sessions",
                 "signing_keys",
+                "task_tags",
+                "task_words",
                 "tasks",
                 "token_cutoffs",
                 "users",

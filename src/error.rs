@@ -45,6 +45,13 @@ codes! {
     TitleRequired = "TITLE_REQUIRED",
     TitleTooLong = "TITLE_TOO_LONG",
     DescriptionTooLong = "DESCRIPTION_TOO_LONG",
+    InvalidPriority = "INVALID_PRIORITY",
+    /// Too many tags, or one that is empty, too long, has a comma or is given twice.
+    InvalidTags = "INVALID_TAGS",
+    InvalidDueDate = "INVALID_DUE_DATE",
+    InvalidRecurrence = "INVALID_RECURRENCE",
+    /// A repeating task needs a due date to repeat from.
+    RecurrenceNeedsDueDate = "RECURRENCE_NEEDS_DUE_DATE",
     /// A NUL (`\0`) in text, which Postgres cannot store.
     NulCharacter = "NUL_CHARACTER",
     UserAlreadyExists = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",

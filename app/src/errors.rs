@@ -95,6 +95,20 @@ impl UiError {
                 Some("description"),
                 "The description must be at most 1000 characters.",
             ),
+            "INVALID_PRIORITY" => (Some("priority"), "Choose a priority: high, medium or low."),
+            "INVALID_TAGS" => (
+                Some("tags"),
+                "Up to 10 tags, separated by commas, each at most 32 characters and given once.",
+            ),
+            "INVALID_DUE_DATE" => (Some("due_date"), "Enter the due date as a calendar date."),
+            "INVALID_RECURRENCE" => (
+                Some("recurrence"),
+                "Choose how it repeats: daily, weekly or monthly.",
+            ),
+            "RECURRENCE_NEEDS_DUE_DATE" => (
+                Some("recurrence"),
+                "A repeating task needs a due date to repeat from.",
+            ),
             "NUL_CHARACTER" => (None, "The text cannot contain NUL (\\0) characters."),
             "VALIDATION_ERROR" => (
                 None,

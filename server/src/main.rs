@@ -39,7 +39,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             db.migrate().await?;
-            tracing::info!(backend = db.backend().name(), "migrations applied");
+            let indexed = leptodo::tasks::reindex(&db).await?;
+            tracing::info!(
+                backend = db.backend().name(),
+                indexed_tasks = indexed,
+                "migrations applied"
+            );
             db.close().await;
             Ok(())
         }

@@ -5,7 +5,7 @@ use axum::Router;
 use leptodo::{
     FieldError,
     sessions::Session,
-    tasks::{CreateTask, Task, UpdateTask},
+    tasks::{CreateTask, Due, Order, Priority, Recurrence, Sort, TagCount, Task, UpdateTask},
     users::{SignInInput, SignUpInput, User},
 };
 use utoipa::{
@@ -113,9 +113,10 @@ pub use responses::{BodyErrors, Errors400, Errors401, Errors403, Errors404, Erro
         routes::tasks::update,
         routes::tasks::remove,
         routes::tasks::toggle,
+        routes::tasks::tags,
     ),
     components(schemas(
-        Task, CreateTask, UpdateTask, User, Session, SignUpInput, SignInInput,
+        Task, CreateTask, UpdateTask, Priority, Recurrence, Due, Sort, Order, TagCount, User, Session, SignUpInput, SignInInput,
         ErrorBody, FieldError,
     )),
     modifiers(&SecuritySchemes),

@@ -184,6 +184,7 @@ impl Application {
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let background = tokio::spawn(self.auth.clone().run_background());
+        let reindex = tokio::spawn(index_tasks_when_reachable(self.db.clone()));
         let (started, stopping) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
             shutdown.await;
@@ -205,6 +206,7 @@ impl Application {
             ))),
         };
         background.abort();
+        reindex.abort();
         if result.is_ok() {
             // Waits for every connection to come back, so only once no request holds one.
             let _ = tokio::time::timeout(Duration::from_secs(5), self.db.close()).await;
@@ -318,6 +320,24 @@ fn read_private_key(value: &str) -> anyhow::Result<String> {
             "JWT_PRIVATE_KEY is neither a PEM (-----BEGIN PRIVATE KEY-----) nor a readable file: {shown}"
         )
     })
+}
+
+/// Writes the search words and tags of tasks stored before they existed (see
+/// `leptodo::tasks::reindex`), retrying while the database is unreachable.
+async fn index_tasks_when_reachable(db: Database) {
+    loop {
+        match leptodo::tasks::reindex(&db).await {
+            Ok(0) => return,
+            Ok(count) => {
+                tracing::info!(count, "indexed older tasks for search and tags");
+                return;
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "cannot index older tasks yet; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
 }
 
 /// Retries the migrations until the database answers, then opens the gate.

@@ -4,8 +4,12 @@ use crate::error::Code;
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use super::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use crate::error::{Error, FieldError, Result};
+use super::{
+    MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
+    fields::{self, Priority, Recurrence},
+};
+use crate::error::{Error, FieldError, LocPart, Result};
+use time::Date;
 
 // Lengths are counted on the text as sent, as the OpenAPI `maxLength` and a browser's
 // `maxlength` count them; surrounding whitespace is trimmed afterwards.
@@ -90,6 +94,37 @@ pub struct CreateTask {
     #[serde(default)]
     #[schema(max_length = 1000, pattern = r"^[^\x00]*$")]
     pub description: Option<String>,
+    /// `high`, `medium` or `low`; `medium` when left out or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<Priority>)]
+    pub priority: Option<String>,
+    /// Up to 10 tags, each 1–32 characters after trimming, no commas, none twice (ignoring
+    /// case); none when left out, `null` or `[]`.
+    #[serde(default)]
+    #[schema(max_items = 10, value_type = Option<Vec<String>>)]
+    pub tags: Option<Vec<String>>,
+    /// A calendar date, `YYYY-MM-DD`, or `null`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    pub due_date: Option<String>,
+    /// `daily`, `weekly`, `monthly` or `null`; needs a `due_date`.
+    #[serde(default)]
+    #[schema(value_type = Option<Recurrence>)]
+    pub recurrence: Option<String>,
+}
+
+impl CreateTask {
+    /// A body with only a title and a description, as the seed stack's clients send.
+    pub fn plain(title: impl Into<String>, description: Option<String>) -> Self {
+        Self {
+            title: title.into(),
+            description,
+            priority: None,
+            tags: None,
+            due_date: None,
+            recurrence: None,
+        }
+    }
 }
 
 /// A checked new task.
@@ -97,24 +132,83 @@ pub struct CreateTask {
 pub struct NewTask {
     pub title: String,
     pub description: Option<String>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_date: Option<Date>,
+    pub recurrence: Option<Recurrence>,
 }
 
 impl NewTask {
+    /// A task with only a title (tools and tests).
+    pub fn titled(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            description: None,
+            priority: Priority::Medium,
+            tags: Vec::new(),
+            due_date: None,
+            recurrence: None,
+        }
+    }
+
     pub fn parse(input: &CreateTask) -> Result<Self> {
-        let (title, description) = (
-            title(&input.title),
-            description(input.description.as_deref()),
+        let mut errors = Vec::new();
+        let title = keep(&mut errors, title(&input.title));
+        let description = keep(&mut errors, description(input.description.as_deref()));
+        let priority = keep(&mut errors, priority(input.priority.as_deref()));
+        let tags = keep(
+            &mut errors,
+            fields::parse_tags(input.tags.as_deref().unwrap_or_default()),
         );
-        let errors = [title.as_ref().err(), description.as_ref().err()]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let due_date = keep(&mut errors, due_date(input.due_date.as_deref()));
+        let recurrence = keep(&mut errors, recurrence(input.recurrence.as_deref()));
+        if let (Some(None), Some(Some(_))) = (due_date, recurrence) {
+            errors.push(recurrence_needs_due_date());
+        }
         collect(errors, || Self {
             title: title.unwrap_or_default(),
             description: description.unwrap_or_default(),
+            priority: priority.unwrap_or_default(),
+            tags: tags.unwrap_or_default(),
+            due_date: due_date.flatten(),
+            recurrence: recurrence.flatten(),
         })
     }
+}
+
+/// The value, or `None` with its error noted.
+fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+fn body_loc(name: &'static str) -> impl Fn() -> Vec<LocPart> {
+    move || vec!["body".into(), name.into()]
+}
+
+/// `None` (left out or `null`) is the default, medium.
+fn priority(raw: Option<&str>) -> Result<Priority, FieldError> {
+    raw.map_or(Ok(Priority::Medium), |raw| {
+        Priority::parse(raw, body_loc("priority"))
+    })
+}
+
+fn due_date(raw: Option<&str>) -> Result<Option<Date>, FieldError> {
+    raw.map(|raw| fields::parse_date(raw, "due_date", Code::InvalidDueDate, body_loc("due_date")))
+        .transpose()
+}
+
+fn recurrence(raw: Option<&str>) -> Result<Option<Recurrence>, FieldError> {
+    raw.map(Recurrence::parse).transpose()
+}
+
+/// A repeating task without a due date; also what the database's check is reported as.
+pub(super) fn recurrence_needs_due_date() -> FieldError {
+    FieldError::body(
+        "recurrence",
+        "value_error",
+        Code::RecurrenceNeedsDueDate,
+        "a repeating task needs a due_date to repeat from",
+    )
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
@@ -144,6 +238,22 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
     pub completed: Option<Option<bool>>,
+    /// `high`, `medium` or `low`; `null` sets it back to `medium`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Priority>)]
+    pub priority: Option<Option<String>>,
+    /// Replaces the tags (same rules as on create); `null` or `[]` removes them all.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 10)]
+    pub tags: Option<Option<Vec<String>>>,
+    /// `YYYY-MM-DD`; `null` removes it (not while the task repeats).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<Option<String>>,
+    /// `daily`, `weekly` or `monthly`; `null` stops it repeating.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Recurrence>)]
+    pub recurrence: Option<Option<String>>,
 }
 
 /// A checked change: `None` keeps a field as it is.
@@ -152,6 +262,17 @@ pub struct TaskChanges {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub due_date: Option<Option<Date>>,
+    pub recurrence: Option<Option<Recurrence>>,
+}
+
+impl TaskChanges {
+    /// Whether the words or tags a task is found by change.
+    pub(super) fn touches_index(&self) -> bool {
+        self.title.is_some() || self.description.is_some() || self.tags.is_some()
+    }
 }
 
 impl TaskChanges {
@@ -185,10 +306,35 @@ impl TaskChanges {
             }
             Some(Some(value)) => Some(value),
         };
+        let priority = input
+            .priority
+            .as_ref()
+            .and_then(|raw| keep(&mut errors, priority(raw.as_deref())));
+        let tags = input.tags.as_ref().and_then(|raw| {
+            keep(
+                &mut errors,
+                fields::parse_tags(raw.as_deref().unwrap_or_default()),
+            )
+        });
+        let due_date = input
+            .due_date
+            .as_ref()
+            .and_then(|raw| keep(&mut errors, due_date(raw.as_deref())));
+        let recurrence = input
+            .recurrence
+            .as_ref()
+            .and_then(|raw| keep(&mut errors, recurrence(raw.as_deref())));
+        if let (Some(None), Some(Some(_))) = (due_date, recurrence) {
+            errors.push(recurrence_needs_due_date());
+        }
         collect(errors, || Self {
             title,
             description,
             completed,
+            priority,
+            tags,
+            due_date,
+            recurrence,
         })
     }
 }
@@ -199,54 +345,27 @@ mod tests {
 
     #[test]
     fn titles_and_descriptions_are_trimmed_and_bounded() {
-        let ok = NewTask::parse(&CreateTask {
-            title: "  Buy milk ".into(),
-            description: Some("   ".into()),
-        })
-        .unwrap();
-        assert_eq!(
-            ok,
-            NewTask {
-                title: "Buy milk".into(),
-                description: None
-            }
-        );
+        let ok = NewTask::parse(&CreateTask::plain("  Buy milk ", Some("   ".into()))).unwrap();
+        assert_eq!(ok, NewTask::titled("Buy milk"));
         assert!(
-            NewTask::parse(&CreateTask {
-                title: "x".repeat(200),
-                description: Some("d".repeat(1000))
-            })
-            .is_ok()
+            NewTask::parse(&CreateTask::plain("x".repeat(200), Some("d".repeat(1000)))).is_ok()
         );
-        let Err(Error::Invalid(errors)) = NewTask::parse(&CreateTask {
-            title: " ".into(),
-            description: Some("d".repeat(1001)),
-        }) else {
+        let Err(Error::Invalid(errors)) =
+            NewTask::parse(&CreateTask::plain(" ", Some("d".repeat(1001))))
+        else {
             panic!("expected both fields to be refused")
         };
         let codes: Vec<_> = errors.iter().map(|e| e.code).collect();
         assert_eq!(codes, ["TITLE_REQUIRED", "DESCRIPTION_TOO_LONG"]);
-        assert!(
-            NewTask::parse(&CreateTask {
-                title: "é".repeat(201),
-                description: None
-            })
-            .is_err()
-        );
+        assert!(NewTask::parse(&CreateTask::plain("é".repeat(201), None)).is_err());
         // Limits count the text as sent (as OpenAPI's maxLength does), padding included.
         let padded = format!("{} ", "x".repeat(200));
+        assert!(NewTask::parse(&CreateTask::plain(padded.clone(), None)).is_err());
         assert!(
-            NewTask::parse(&CreateTask {
-                title: padded.clone(),
-                description: None
-            })
-            .is_err()
-        );
-        assert!(
-            NewTask::parse(&CreateTask {
-                title: "x".into(),
-                description: Some(format!("{}\r", "d".repeat(1000)))
-            })
+            NewTask::parse(&CreateTask::plain(
+                "x",
+                Some(format!("{}\r", "d".repeat(1000)))
+            ))
             .is_err()
         );
     }
@@ -258,9 +377,8 @@ mod tests {
         assert_eq!(
             changes,
             TaskChanges {
-                title: None,
                 description: Some(None),
-                completed: None
+                ..Default::default()
             }
         );
         let input: UpdateTask = serde_json::from_str(r#"{}"#).unwrap();
@@ -269,5 +387,51 @@ mod tests {
             serde_json::from_str(r#"{"title": null, "completed": null}"#).unwrap();
         assert!(TaskChanges::parse(&input).is_err());
         assert!(serde_json::from_str::<UpdateTask>(r#"{"completed": "yes"}"#).is_err());
+
+        let input: UpdateTask = serde_json::from_str(
+            r#"{"priority": null, "tags": null, "due_date": null, "recurrence": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            TaskChanges::parse(&input).unwrap(),
+            TaskChanges {
+                priority: Some(Priority::Medium),
+                tags: Some(vec![]),
+                due_date: Some(None),
+                recurrence: Some(None),
+                ..Default::default()
+            }
+        );
+        let input: UpdateTask =
+            serde_json::from_str(r#"{"due_date": null, "recurrence": "weekly"}"#).unwrap();
+        assert!(TaskChanges::parse(&input).is_err());
+    }
+
+    #[test]
+    fn new_tasks_check_every_organizing_field() {
+        let body = |json: &str| -> CreateTask { serde_json::from_str(json).unwrap() };
+        let ok = NewTask::parse(&body(
+            r#"{"title": "t", "priority": "high", "tags": ["Home"], "due_date": "2026-01-31", "recurrence": "monthly"}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            (ok.priority, ok.tags.as_slice()),
+            (Priority::High, &["Home".to_string()][..])
+        );
+        for (json, field) in [
+            (r#"{"title": "t", "priority": "urgent"}"#, "priority"),
+            (r#"{"title": "t", "tags": ["a", "A"]}"#, "tags"),
+            (r#"{"title": "t", "due_date": "2026-02-30"}"#, "due_date"),
+            (
+                r#"{"title": "t", "recurrence": "hourly", "due_date": "2026-01-01"}"#,
+                "recurrence",
+            ),
+            (r#"{"title": "t", "recurrence": "daily"}"#, "recurrence"),
+        ] {
+            let Err(Error::Invalid(errors)) = NewTask::parse(&body(json)) else {
+                panic!("{json} was taken")
+            };
+            assert_eq!(errors[0].field(), Some(field), "{json}");
+        }
     }
 }

@@ -3,20 +3,30 @@
 //! Ownership is part of every statement (`WHERE id = $1 AND user_id = $2`), never a check
 //! after a fetch: another user's task and a missing one are the same `NotFound`.
 //!
+//! - `fields`: priority, tags, due date, recurrence and search words, with their rules.
 //! - `input`: the create and update bodies and their checks.
-//! - `query`: the list query parameters and task ids from URL paths.
-//! - `store`: the SQL.
+//! - `query`: the list query parameters (filters, search, sort) and task ids from URL paths.
+//! - `statement`: SQL text with its arguments, bound alike on both backends.
+//! - `list`: the SQL that reads: pages of tasks, counts, tags.
+//! - `store`: the SQL that writes, with the search and tag rows and recurrence.
 
+mod fields;
 mod input;
+mod list;
 mod query;
+mod statement;
 mod store;
 
+pub use fields::{
+    MAX_TAG_CHARS, MAX_TAGS, Priority, Recurrence, parse_date, parse_tags, tag_key, words,
+};
 pub use input::{CreateTask, NewTask, TaskChanges, UpdateTask};
-pub use query::{ListParams, ListQuery, parse_id};
-pub use store::{TaskCounts, counts, create, delete, get, list, toggle, update};
+pub use list::{TagCount, TaskCounts, counts, list, tags};
+pub use query::{Due, ListParams, ListQuery, Order, Sort, parse_id};
+pub use store::{create, delete, get, reindex, toggle, update};
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
 use crate::{
@@ -30,7 +40,7 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 100;
 
 /// A task as the API shows it (snake_case, as the FastAPI backend had it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Task {
     #[schema(example = 1)]
     pub id: i64,
@@ -40,6 +50,18 @@ pub struct Task {
     /// `null` when the task has none.
     pub description: Option<String>,
     pub completed: bool,
+    /// `high`, `medium` (the default) or `low`.
+    pub priority: Priority,
+    /// Up to 10 labels, in the case and order given.
+    #[schema(example = json!(["home", "errands"]))]
+    pub tags: Vec<String>,
+    /// A calendar date (`YYYY-MM-DD`, no zone), or `null`.
+    #[serde(with = "fields::date_format")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    pub due_date: Option<Date>,
+    /// `daily`, `weekly`, `monthly` or `null`. Completing a repeating task creates its next
+    /// occurrence, once.
+    pub recurrence: Option<Recurrence>,
     /// RFC 3339, UTC.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

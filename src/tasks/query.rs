@@ -2,10 +2,18 @@
 
 use crate::error::Code;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use time::{Date, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{DEFAULT_PAGE, MAX_PAGE, input::collect};
+use super::{
+    DEFAULT_PAGE, MAX_PAGE, MAX_TAGS,
+    fields::{Priority, parse_date},
+    input::collect,
+};
 use crate::error::{Error, FieldError, LocPart, Result};
+
+/// At most this many words in one search (each is one more index lookup).
+pub const MAX_SEARCH_WORDS: usize = 10;
 
 /// `GET /api/{user_id}/tasks` query, as sent (checked by [`ListQuery::parse`]).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -20,14 +28,140 @@ pub struct ListParams {
     /// 0 or more, default 0.
     #[param(value_type = Option<u64>, minimum = 0)]
     pub offset: Option<String>,
+    /// Words: a task matches when each one is a word, or the start of a word, of its title,
+    /// description or tags (ignoring case).
+    #[param(value_type = Option<String>, example = "milk")]
+    pub q: Option<String>,
+    /// `high`, `medium` or `low`; repeat it for either (`priority=high&priority=low`).
+    #[param(value_type = Option<Vec<Priority>>, style = Form, explode)]
+    #[serde(default)]
+    pub priority: Vec<String>,
+    /// A tag (ignoring case); repeat it for tasks that have all of them.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode)]
+    #[serde(default)]
+    pub tag: Vec<String>,
+    /// `overdue` (due before today, not completed), `today`, `week` (today to today + 6) or
+    /// `none` (no due date).
+    #[param(value_type = Option<Due>)]
+    pub due: Option<String>,
+    /// The date `due` counts from (the client's own), `YYYY-MM-DD`; the server's UTC date
+    /// when left out.
+    #[param(value_type = Option<String>, format = Date)]
+    pub today: Option<String>,
+    /// `created` (default: newest first), `due_date` (soonest first, no date last),
+    /// `priority` (high first) or `title` (A–Z, ignoring case).
+    #[param(value_type = Option<Sort>)]
+    pub sort: Option<String>,
+    /// `asc` or `desc`: the direction of `sort` (ties always go newest first; tasks without a
+    /// due date always come last).
+    #[param(value_type = Option<Order>)]
+    pub order: Option<String>,
 }
 
-/// Which tasks to list: newest first, optionally by completion, a page at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl ListParams {
+    /// Reads a URL query string: `priority` and `tag` may repeat; any other parameter given
+    /// twice is refused (which value was meant?); unknown ones are ignored.
+    pub fn from_query(query: &str) -> Result<Self> {
+        let mut params = Self::default();
+        let mut errors = Vec::new();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let value = value.into_owned();
+            let slot = match key.as_ref() {
+                "priority" => {
+                    params.priority.push(value);
+                    continue;
+                }
+                "tag" => {
+                    params.tag.push(value);
+                    continue;
+                }
+                "completed" => &mut params.completed,
+                "limit" => &mut params.limit,
+                "offset" => &mut params.offset,
+                "q" => &mut params.q,
+                "due" => &mut params.due,
+                "today" => &mut params.today,
+                "sort" => &mut params.sort,
+                "order" => &mut params.order,
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                errors.push(query_error(&key, "value_error", format!("give {key} once")));
+            }
+        }
+        collect(errors, || params)
+    }
+}
+
+/// When tasks are due, for `due=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Due {
+    Overdue,
+    Today,
+    Week,
+    None,
+}
+
+/// What a list is sorted by, for `sort=`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Created,
+    DueDate,
+    Priority,
+    Title,
+}
+
+/// For `order=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+/// Parses one of `names` (ignoring case), else a 422 naming the parameter.
+fn choice<T: Copy>(
+    raw: Option<&str>,
+    name: &str,
+    options: &[(&str, T)],
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let raw = raw.map(str::trim).filter(|v| !v.is_empty())?;
+    let found = options
+        .iter()
+        .find(|(text, _)| text.eq_ignore_ascii_case(raw))
+        .map(|(_, value)| *value);
+    if found.is_none() {
+        let names: Vec<_> = options.iter().map(|(text, _)| *text).collect();
+        errors.push(query_error(
+            name,
+            "enum",
+            format!("{name} must be one of {}, not {raw:?}", names.join(", ")),
+        ));
+    }
+    found
+}
+
+/// Which tasks to list and in what order, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub completed: Option<bool>,
     pub limit: u32,
     pub offset: u64,
+    /// Search words, lower-cased ([`super::words`]); each must match.
+    pub words: Vec<String>,
+    /// Any of these (none: any priority).
+    pub priorities: Vec<Priority>,
+    /// Tag keys ([`super::tag_key`]); each must be on the task.
+    pub tags: Vec<String>,
+    pub due: Option<Due>,
+    /// The day `due` counts from.
+    pub today: Date,
+    pub sort: Sort,
+    pub order: Order,
 }
 
 impl Default for ListQuery {
@@ -36,17 +170,28 @@ impl Default for ListQuery {
             completed: None,
             limit: DEFAULT_PAGE,
             offset: 0,
+            words: Vec::new(),
+            priorities: Vec::new(),
+            tags: Vec::new(),
+            due: None,
+            today: OffsetDateTime::now_utc().date(),
+            sort: Sort::Created,
+            order: Order::Desc,
         }
     }
 }
 
 fn query_error(name: &str, kind: &'static str, msg: String) -> FieldError {
     FieldError {
-        loc: vec![LocPart::Key("query".into()), LocPart::Key(name.into())],
+        loc: query_loc(name)(),
         msg,
         kind,
         code: Code::ValidationError,
     }
+}
+
+fn query_loc(name: &str) -> impl Fn() -> Vec<LocPart> + '_ {
+    move || vec![LocPart::Key("query".into()), LocPart::Key(name.into())]
 }
 
 impl ListQuery {
@@ -95,10 +240,93 @@ impl ListQuery {
                 }
             },
         };
+        let q = params.q.as_deref().unwrap_or_default();
+        let mut words: Vec<String> = super::words(q).collect();
+        words.sort_unstable();
+        words.dedup();
+        if words.len() > MAX_SEARCH_WORDS {
+            errors.push(query_error(
+                "q",
+                "too_long",
+                format!("search for at most {MAX_SEARCH_WORDS} words"),
+            ));
+        }
+        let mut priorities = Vec::new();
+        for raw in params.priority.iter().filter(|p| !p.trim().is_empty()) {
+            match Priority::parse(raw, query_loc("priority")) {
+                Ok(p) if !priorities.contains(&p) => priorities.push(p),
+                Ok(_) => {}
+                Err(mut e) => {
+                    e.code = Code::ValidationError;
+                    errors.push(e)
+                }
+            }
+        }
+        let mut tags: Vec<String> = params
+            .tag
+            .iter()
+            .map(|t| super::tag_key(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        if tags.len() > MAX_TAGS {
+            errors.push(query_error(
+                "tag",
+                "too_long",
+                format!("filter by at most {MAX_TAGS} tags"),
+            ));
+        }
+        let due = choice(
+            params.due.as_deref(),
+            "due",
+            &[
+                ("overdue", Due::Overdue),
+                ("today", Due::Today),
+                ("week", Due::Week),
+                ("none", Due::None),
+            ],
+            &mut errors,
+        );
+        let today = match params.today.as_deref().map(str::trim) {
+            None | Some("") => OffsetDateTime::now_utc().date(),
+            Some(raw) => parse_date(raw, "today", Code::ValidationError, query_loc("today"))
+                .map_err(|e| errors.push(e))
+                .unwrap_or(Date::MIN),
+        };
+        let sort = choice(
+            params.sort.as_deref(),
+            "sort",
+            &[
+                ("created", Sort::Created),
+                ("due_date", Sort::DueDate),
+                ("priority", Sort::Priority),
+                ("title", Sort::Title),
+            ],
+            &mut errors,
+        )
+        .unwrap_or_default();
+        let order = choice(
+            params.order.as_deref(),
+            "order",
+            &[("asc", Order::Asc), ("desc", Order::Desc)],
+            &mut errors,
+        )
+        .unwrap_or(match sort {
+            Sort::Created => Order::Desc,
+            _ => Order::Asc,
+        });
         collect(errors, || Self {
             completed,
             limit,
             offset,
+            words,
+            priorities,
+            tags,
+            due,
+            today,
+            sort,
+            order,
         })
     }
 }
@@ -130,6 +358,7 @@ mod tests {
                 completed: completed.map(Into::into),
                 limit: limit.map(Into::into),
                 offset: offset.map(Into::into),
+                ..Default::default()
             })
         };
         assert_eq!(parse(None, None, None).unwrap(), ListQuery::default());
@@ -138,7 +367,8 @@ mod tests {
             ListQuery {
                 completed: Some(true),
                 limit: 100,
-                offset: 5
+                offset: 5,
+                ..Default::default()
             }
         );
         for (c, l, o) in [
@@ -155,5 +385,32 @@ mod tests {
         };
         assert_eq!(errors.len(), 3, "every bad parameter is reported");
         assert!(parse_id("0").is_err() && parse_id("abc").is_err() && parse_id("7").is_ok());
+    }
+
+    #[test]
+    fn organizing_parameters_are_checked_and_named() {
+        let parsed = |q: &str| ListParams::from_query(q).and_then(|p| ListQuery::parse(&p));
+        let ok = parsed("q=Éclair+milk&priority=high&priority=LOW&tag=Home&due=week&today=2026-12-01&sort=due_date").unwrap();
+        assert_eq!(ok.words, ["milk", "éclair"]);
+        assert_eq!(ok.priorities, [Priority::High, Priority::Low]);
+        assert_eq!(ok.tags, ["home"]);
+        assert_eq!(
+            (ok.due, ok.sort, ok.order),
+            (Some(Due::Week), Sort::DueDate, Order::Asc)
+        );
+        assert_eq!(parsed("").unwrap().order, Order::Desc);
+        for (query, name) in [
+            ("sort=random", "sort"),
+            ("order=sideways", "order"),
+            ("due=someday", "due"),
+            ("priority=urgent", "priority"),
+            ("today=2026-02-30", "today"),
+            ("limit=1&limit=2", "limit"),
+        ] {
+            let Err(Error::Invalid(errors)) = parsed(query) else {
+                panic!("{query} was taken")
+            };
+            assert_eq!(errors[0].loc, query_loc(name)(), "{query}");
+        }
     }
 }

@@ -1,178 +1,269 @@
-//! The `tasks` table: the SQL that lists, counts, creates, reads, changes and deletes tasks.
+//! The SQL that writes tasks. A task's row, its search words (`task_words`) and its tags
+//! (`task_tags`) change in one transaction, and completing a repeating task creates its next
+//! occurrence in the same one.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use super::{ListQuery, NewTask, Task, TaskChanges};
+use super::{
+    NewTask, Priority, Recurrence, Task, TaskChanges,
+    fields::{join_tags, split_tags, tag_key, task_words, title_key},
+    input::recurrence_needs_due_date,
+    list::{COLUMNS, TaskRow},
+    statement::{Arg, Statement, bind_args},
+};
 use crate::{
-    db::{Database, now, with_pool, with_writer},
+    db::{Database, now, with_pool, with_write_tx, with_writer},
     error::{Error, Result},
 };
 
-const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
+/// Rows per statement when a task's words are written (each row is three arguments).
+const WORDS_PER_INSERT: usize = 200;
+/// Tasks per transaction when [`reindex`] catches up.
+const REINDEX_BATCH: i64 = 500;
 
-/// How many tasks a user has, by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TaskCounts {
-    pub all: i64,
-    pub active: i64,
-    pub completed: i64,
+fn insert_statement(owner: &str, task: &NewTask) -> Statement {
+    let at = now();
+    let mut st = Statement::default();
+    let values = [
+        Arg::Text(owner.to_owned()),
+        Arg::Text(task.title.clone()),
+        Arg::OptText(task.description.clone()),
+        Arg::Bool(false),
+        Arg::Int(task.priority.rank()),
+        Arg::Text(join_tags(&task.tags)),
+        Arg::OptDate(task.due_date),
+        Arg::OptText(task.recurrence.map(|r| r.as_str().to_owned())),
+        Arg::Text(title_key(&task.title)),
+        Arg::Bool(true),
+        Arg::Time(at),
+        Arg::Time(at),
+    ]
+    .map(|value| st.arg(value));
+    st.sql = format!(
+        "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, \
+         recurrence, title_key, indexed, created_at, updated_at) VALUES ({}) RETURNING {COLUMNS}",
+        values.join(", ")
+    );
+    st
 }
 
-/// `owner`'s tasks, newest first.
-pub async fn list(db: &Database, owner: &str, query: &ListQuery) -> Result<Vec<Task>> {
-    let limit = i64::from(query.limit);
-    let offset = query.offset as i64;
-    let filter = match query.completed {
-        None => "",
-        Some(_) => " AND completed = $4",
+/// The statements that (re)write the rows task `id` is found by: its words and tags.
+fn index_statements(
+    id: i64,
+    owner: &str,
+    title: &str,
+    description: Option<&str>,
+    tags: &[String],
+    replace: bool,
+) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    if replace {
+        for table in ["task_words", "task_tags"] {
+            statements.push(Statement {
+                sql: format!("DELETE FROM {table} WHERE task_id = $1"),
+                args: vec![Arg::Int(id)],
+            });
+        }
+    }
+    for chunk in task_words(title, description, tags).chunks(WORDS_PER_INSERT) {
+        let mut st = Statement::default();
+        let (user, task) = (st.arg(Arg::Text(owner.to_owned())), st.arg(Arg::Int(id)));
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|word| format!("({user}, {}, {task})", st.arg(Arg::Text(word.clone()))))
+            .collect();
+        st.sql = format!(
+            "INSERT INTO task_words (user_id, word, task_id) VALUES {}",
+            rows.join(", ")
+        );
+        statements.push(st);
+    }
+    if !tags.is_empty() {
+        let mut st = Statement::default();
+        let (user, task) = (st.arg(Arg::Text(owner.to_owned())), st.arg(Arg::Int(id)));
+        let rows: Vec<_> = tags
+            .iter()
+            .map(|tag| {
+                let key = st.arg(Arg::Text(tag_key(tag)));
+                format!(
+                    "({user}, {key}, {task}, {})",
+                    st.arg(Arg::Text(tag.clone()))
+                )
+            })
+            .collect();
+        st.sql = format!(
+            "INSERT INTO task_tags (user_id, tag_key, task_id, tag) VALUES {}",
+            rows.join(", ")
+        );
+        statements.push(st);
+    }
+    statements
+}
+
+fn row_index(row: &TaskRow, replace: bool) -> Vec<Statement> {
+    index_statements(
+        row.id,
+        &row.user_id,
+        &row.title,
+        row.description.as_deref(),
+        &split_tags(&row.tags),
+        replace,
+    )
+}
+
+/// The next occurrence of `row` when it has just been completed, repeats, and has none yet:
+/// its insert, and the statement that marks `row` as having one.
+fn next_occurrence(row: &TaskRow) -> Option<(Statement, Statement)> {
+    let recurrence = Recurrence::from_stored(row.recurrence.as_deref()?)?;
+    let due = row.due_date?;
+    if !row.completed || row.recurred {
+        return None;
+    }
+    let next = NewTask {
+        title: row.title.clone(),
+        description: row.description.clone(),
+        priority: Priority::from_rank(row.priority.into()).unwrap_or_default(),
+        tags: split_tags(&row.tags),
+        due_date: Some(recurrence.next(due)),
+        recurrence: Some(recurrence),
     };
-    let page = format!(
-        "SELECT {COLUMNS} FROM tasks WHERE user_id = $1{filter} ORDER BY id DESC LIMIT $2 OFFSET $3"
-    );
-    match db {
-        // sqlx hands SQLite rows over one at a time from the connection's thread, which costs
-        // more than the query itself: a page of 50 tasks came to 58% of a list request. So
-        // SQLite packs the page into one JSON value (one hand-over) and it is unpacked here.
-        Database::Sqlite(sqlite) => {
-            let sql = format!(
-                "SELECT json_group_array(json_array({COLUMNS}) ORDER BY id DESC) FROM ({page})"
-            );
-            let mut statement = sqlx::query_scalar(&sql)
-                .bind(owner)
-                .bind(limit)
-                .bind(offset);
-            if let Some(completed) = query.completed {
-                statement = statement.bind(completed);
+    let mark = Statement {
+        sql: "UPDATE tasks SET recurred = $1 WHERE id = $2".into(),
+        args: vec![Arg::Bool(true), Arg::Int(row.id)],
+    };
+    Some((insert_statement(&row.user_id, &next), mark))
+}
+
+/// Runs `$statement` (returning a task row) and what follows from it in one transaction: the
+/// row's index when `$reindex`, and its next occurrence when `$may_recur` and it is due one.
+/// Evaluates to the row, or `None` when no row matched.
+macro_rules! write_task {
+    ($db:expr, $statement:expr, reindex: $reindex:expr, may_recur: $may_recur:expr) => {{
+        let (statement, reindex, may_recur): (Statement, bool, bool) =
+            ($statement, $reindex, $may_recur);
+        with_write_tx!($db, conn => {
+            let row: Option<TaskRow> = bind_args!(sqlx::query_as(&statement.sql), statement.args)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(row) = &row {
+                let mut follow = if reindex { row_index(row, true) } else { Vec::new() };
+                if may_recur && let Some((insert, mark)) = next_occurrence(row) {
+                    let next: TaskRow = bind_args!(sqlx::query_as(&insert.sql), insert.args)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    follow.extend(row_index(&next, false));
+                    follow.push(mark);
+                }
+                for st in follow {
+                    bind_args!(sqlx::query(&st.sql), st.args)
+                        .execute(&mut *conn)
+                        .await?;
+                }
             }
-            let page: String = statement
-                .fetch_one(sqlite.pool())
-                .await
-                .map_err(crate::DatabaseError::from)?;
-            tasks_from_json(&page)
+            Ok(row)
+        })
+        .map_err(write_error)
+    }};
+}
+
+/// A write refused by a check: the only one input can reach is "a repeating task needs a due
+/// date" (a `PUT` that clears the date of a repeating task).
+fn write_error(err: sqlx::Error) -> Error {
+    match &err {
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::CheckViolation => {
+            Error::invalid(recurrence_needs_due_date())
         }
-        Database::Postgres(pool) => {
-            let mut statement = sqlx::query_as(&page).bind(owner).bind(limit).bind(offset);
-            if let Some(completed) = query.completed {
-                statement = statement.bind(completed);
-            }
-            Ok(statement
-                .fetch_all(pool)
-                .await
-                .map_err(crate::DatabaseError::from)?)
-        }
+        _ => err.into(),
     }
 }
 
-/// Unpacks SQLite's `json_group_array(json_array(COLUMNS))` (see [`list`]).
-fn tasks_from_json(page: &str) -> Result<Vec<Task>> {
-    type Row = (i64, String, String, Option<String>, i64, String, String);
-    let bad = |what: String| Error::Internal(format!("cannot read a page of tasks: {what}"));
-    let rows: Vec<Row> = serde_json::from_str(page).map_err(|err| bad(err.to_string()))?;
-    rows.into_iter()
-        .map(
-            |(id, user_id, title, description, completed, created, updated)| {
-                let timestamp = |text: &str| {
-                    crate::db::parse_sqlite_timestamp(text)
-                        .ok_or_else(|| bad(format!("task {id} has the timestamp {text:?}")))
-                };
-                Ok(Task {
-                    id,
-                    user_id,
-                    title,
-                    description,
-                    completed: completed != 0,
-                    created_at: timestamp(&created)?,
-                    updated_at: timestamp(&updated)?,
-                })
-            },
-        )
-        .collect()
-}
-
-/// How many tasks `owner` has in all, open and done.
-pub async fn counts(db: &Database, owner: &str) -> Result<TaskCounts> {
-    let (all, completed): (i64, i64) = with_pool!(db, pool => sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0) \
-         FROM tasks WHERE user_id = $1",
-    )
-    .bind(owner)
-    .fetch_one(pool)
-    .await)?;
-    Ok(TaskCounts {
-        all,
-        active: all - completed,
-        completed,
-    })
-}
-
 pub async fn create(db: &Database, owner: &str, task: &NewTask) -> Result<Task> {
-    let at = now();
-    let sql = format!(
-        "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
-    );
-    let (owner, task) = (owner.to_owned(), task.clone());
-    Ok(with_writer!(db, conn => sqlx::query_as(&sql)
-        .bind(&owner)
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(false)
-        .bind(at)
-        .bind(at)
-        .fetch_one(conn)
-        .await)?)
+    let row = write_task!(db, insert_statement(owner, task), reindex: true, may_recur: false)?;
+    row.ok_or_else(|| Error::Internal("an insert returned no row".into()))?
+        .into_task()
 }
 
 pub async fn get(db: &Database, owner: &str, id: i64) -> Result<Task> {
     let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
-    let task: Option<Task> = with_pool!(db, pool => sqlx::query_as(&sql)
+    let row: Option<TaskRow> = with_pool!(db, pool => sqlx::query_as(&sql)
         .bind(id)
         .bind(owner)
         .fetch_optional(pool)
         .await)?;
-    task.ok_or(Error::NotFound("task"))
+    row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
+/// Applies `changes`; completing a repeating task (`completed: true`) creates its next
+/// occurrence, once.
 pub async fn update(db: &Database, owner: &str, id: i64, changes: &TaskChanges) -> Result<Task> {
-    let sql = format!(
-        "UPDATE tasks SET \
-           title = COALESCE($1, title), \
-           description = CASE WHEN $2 THEN $3 ELSE description END, \
-           completed = COALESCE($4, completed), \
-           updated_at = $5 \
-         WHERE id = $6 AND user_id = $7 RETURNING {COLUMNS}"
+    let mut st = Statement::default();
+    let c = changes.clone();
+    let mut arg = |value| st.arg(value);
+    let sets = [
+        format!(
+            "title = COALESCE({}, title)",
+            arg(Arg::OptText(c.title.clone()))
+        ),
+        format!(
+            "title_key = COALESCE({}, title_key)",
+            arg(Arg::OptText(c.title.as_deref().map(title_key)))
+        ),
+        format!(
+            "description = CASE WHEN {} THEN {} ELSE description END",
+            arg(Arg::Bool(c.description.is_some())),
+            arg(Arg::OptText(c.description.clone().flatten()))
+        ),
+        format!(
+            "completed = COALESCE({}, completed)",
+            arg(Arg::OptBool(c.completed))
+        ),
+        format!(
+            "priority = COALESCE({}, priority)",
+            arg(Arg::OptInt(c.priority.map(Priority::rank)))
+        ),
+        format!(
+            "tags = COALESCE({}, tags)",
+            arg(Arg::OptText(c.tags.as_deref().map(join_tags)))
+        ),
+        format!(
+            "due_date = CASE WHEN {} THEN {} ELSE due_date END",
+            arg(Arg::Bool(c.due_date.is_some())),
+            arg(Arg::OptDate(c.due_date.flatten()))
+        ),
+        format!(
+            "recurrence = CASE WHEN {} THEN {} ELSE recurrence END",
+            arg(Arg::Bool(c.recurrence.is_some())),
+            arg(Arg::OptText(
+                c.recurrence.flatten().map(|r| r.as_str().to_owned())
+            ))
+        ),
+        format!("updated_at = {}", arg(Arg::Time(now()))),
+    ];
+    let (id, owner) = (arg(Arg::Int(id)), arg(Arg::Text(owner.to_owned())));
+    st.sql = format!(
+        "UPDATE tasks SET {} WHERE id = {id} AND user_id = {owner} RETURNING {COLUMNS}, recurred",
+        sets.join(", ")
     );
-    let (owner, changes) = (owner.to_owned(), changes.clone());
-    let task: Option<Task> = with_writer!(db, conn => sqlx::query_as(&sql)
-        .bind(&changes.title)
-        .bind(changes.description.is_some())
-        .bind(changes.description.flatten())
-        .bind(changes.completed)
-        .bind(now())
-        .bind(id)
-        .bind(&owner)
-        .fetch_optional(conn)
-        .await)?;
-    task.ok_or(Error::NotFound("task"))
+    let row = write_task!(
+        db, st,
+        reindex: changes.touches_index(),
+        may_recur: changes.completed == Some(true)
+    )?;
+    row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
-/// Flips `completed`.
+/// Flips `completed`; completing a repeating task creates its next occurrence, once.
 pub async fn toggle(db: &Database, owner: &str, id: i64) -> Result<Task> {
-    let sql = format!(
-        "UPDATE tasks SET completed = NOT completed, updated_at = $1 \
-         WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}"
-    );
-    let owner = owner.to_owned();
-    let task: Option<Task> = with_writer!(db, conn => sqlx::query_as(&sql)
-        .bind(now())
-        .bind(id)
-        .bind(&owner)
-        .fetch_optional(conn)
-        .await)?;
-    task.ok_or(Error::NotFound("task"))
+    let st = Statement {
+        sql: format!(
+            "UPDATE tasks SET completed = NOT completed, updated_at = $1 \
+             WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}, recurred"
+        ),
+        args: vec![Arg::Time(now()), Arg::Int(id), Arg::Text(owner.to_owned())],
+    };
+    let row = write_task!(db, st, reindex: false, may_recur: true)?;
+    row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
+/// Deletes a task; its words and tags go with it (`ON DELETE CASCADE`).
 pub async fn delete(db: &Database, owner: &str, id: i64) -> Result<()> {
     let owner = owner.to_owned();
     let deleted = with_writer!(db, conn => sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
@@ -187,9 +278,52 @@ pub async fn delete(db: &Database, owner: &str, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Writes the search words, tags and title sort key of tasks stored before they existed
+/// (`indexed` false: rows from before the organizing migration, or written by other tools),
+/// a batch per transaction. Returns how many it indexed. Run at start, in the background.
+pub async fn reindex(db: &Database) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        type Pending = (i64, String, String, Option<String>, String);
+        let rows: Vec<Pending> = with_pool!(db, pool => sqlx::query_as(
+            "SELECT id, user_id, title, description, tags FROM tasks WHERE NOT indexed \
+             ORDER BY id LIMIT $1",
+        )
+        .bind(REINDEX_BATCH)
+        .fetch_all(pool)
+        .await)?;
+        if rows.is_empty() {
+            return Ok(total);
+        }
+        total += rows.len() as u64;
+        let mut statements = Vec::new();
+        for (id, owner, title, description, tags) in &rows {
+            statements.extend(index_statements(
+                *id,
+                owner,
+                title,
+                description.as_deref(),
+                &split_tags(tags),
+                true,
+            ));
+            statements.push(Statement {
+                sql: "UPDATE tasks SET indexed = $1, title_key = $2 WHERE id = $3".into(),
+                args: vec![Arg::Bool(true), Arg::Text(title_key(title)), Arg::Int(*id)],
+            });
+        }
+        with_write_tx!(db, conn => {
+            for st in statements {
+                bind_args!(sqlx::query(&st.sql), st.args).execute(&mut *conn).await?;
+            }
+            Ok(())
+        })?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tasks::{ListQuery, TaskCounts, counts, list};
 
     #[tokio::test]
     async fn storage_enforces_ownership_in_every_statement() {
@@ -212,10 +346,7 @@ mod tests {
             .unwrap()
             .id;
 
-        let new = |t: &str| NewTask {
-            title: t.into(),
-            description: None,
-        };
+        let new = |t: &str| NewTask::titled(t);
         let first = create(&db, &ada, &new("first")).await.unwrap();
         let second = create(&db, &ada, &new("second")).await.unwrap();
         assert!(!first.completed && first.description.is_none());

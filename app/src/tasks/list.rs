@@ -3,15 +3,16 @@
 
 use leptos::{either::Either, form::ActionForm, prelude::*};
 
-use super::{DeleteTask, Filter, TaskPage, TaskView, ToggleTask, UpdateTask, href};
+use super::{
+    DeleteTask, Filter, ListView, OrganizeFields, TaskPage, TaskView, ToggleTask, UpdateTask,
+};
 use crate::{account::form_error, errors::UiError};
 
 /// A page of tasks: the filter tabs with their counts, the rows, and the pager.
 #[component]
 pub fn TaskList(
     listed: TaskPage,
-    filter: Filter,
-    page: u32,
+    view: ListView,
     editing: Memo<Option<i64>>,
     toggle: ServerAction<ToggleTask>,
     delete: ServerAction<DeleteTask>,
@@ -23,12 +24,28 @@ pub fn TaskList(
         (Filter::Active, listed.active),
         (Filter::Completed, listed.completed),
     ];
+    let filter = view.filter;
+    let page = view.page;
     let empty = listed.tasks.is_empty();
     let empty_text = match filter {
+        _ if view.is_narrowed() => "No tasks match.",
         Filter::All => "No tasks yet. Add your first one above.",
         Filter::Active => "Nothing left to do.",
         Filter::Completed => "No completed tasks yet.",
     };
+    let chosen_tags = view
+        .tags
+        .iter()
+        .map(|tag| {
+            view! {
+                <a class="tag chosen" href=view.without_tag(tag).href() data-testid="chosen-tag">
+                    <span class="visually-hidden">"Stop filtering by tag "</span>
+                    {tag.clone()}
+                    " ×"
+                </a>
+            }
+        })
+        .collect_view();
     let has_more = listed.has_more;
     view! {
         <nav class="filters" aria-label="Filter tasks">
@@ -37,7 +54,7 @@ pub fn TaskList(
                 .map(|(f, count)| {
                     view! {
                         <a
-                            href=href(f, 1, None)
+                            href=view.with_filter(f).href()
                             aria-current=(f == filter).then_some("page")
                             data-testid=format!("filter-{}", f.as_str())
                         >
@@ -49,6 +66,7 @@ pub fn TaskList(
                 })
                 .collect_view()}
         </nav>
+        <p class="chosen-tags">{chosen_tags}</p>
         <p class="form-error" role="alert">
             {move || row_error.get().map(|e| e.message)}
         </p>
@@ -68,7 +86,8 @@ pub fn TaskList(
                             .tasks
                             .into_iter()
                             .map(|task| {
-                                view! { <TaskRow task filter page editing toggle delete update /> }
+                                let view = view.clone();
+                                view! { <TaskRow task view editing toggle delete update /> }
                             })
                             .collect_view()}
                     </ul>
@@ -79,7 +98,7 @@ pub fn TaskList(
             {(page > 1)
                 .then(|| {
                     view! {
-                        <a href=href(filter, page - 1, None) rel="prev">
+                        <a href=view.with_page(page - 1).href() rel="prev">
                             "← Newer"
                         </a>
                     }
@@ -87,7 +106,7 @@ pub fn TaskList(
             {has_more
                 .then(|| {
                     view! {
-                        <a href=href(filter, page + 1, None) rel="next" data-testid="older">
+                        <a href=view.with_page(page + 1).href() rel="next" data-testid="older">
                             "Older →"
                         </a>
                     }
@@ -99,8 +118,7 @@ pub fn TaskList(
 #[component]
 fn TaskRow(
     task: TaskView,
-    filter: Filter,
-    page: u32,
+    view: ListView,
     editing: Memo<Option<i64>>,
     toggle: ServerAction<ToggleTask>,
     delete: ServerAction<DeleteTask>,
@@ -119,14 +137,56 @@ fn TaskRow(
     };
     let is_editing = move || editing.get() == Some(id);
     let update_error = form_error(update.value());
+    let editable = task.clone();
     let TaskView {
         title,
         description,
         completed,
         created_at,
         created_on,
+        priority,
+        tags,
+        due_date,
+        due_on,
+        overdue,
+        recurrence,
         ..
     } = task;
+    let tag_links = tags
+        .into_iter()
+        .map(|tag| {
+            let href = view.with_tag(&tag).href();
+            view! {
+                <a class="tag" href=href data-testid="tag">
+                    {tag}
+                </a>
+            }
+        })
+        .collect_view();
+    let due = due_date.map(|date| {
+        view! {
+            <span class="due" class:overdue=overdue data-testid="due">
+                {if overdue { "Overdue: " } else { "Due " }}
+                <time datetime=date>{due_on.unwrap_or_default()}</time>
+            </span>
+        }
+    });
+    let repeats = recurrence.map(|r| {
+        view! {
+            <span class="repeats" data-testid="repeats">
+                {format!("↻ {r}")}
+            </span>
+        }
+    });
+    let priority_badge = (priority != "medium").then(|| {
+        view! {
+            <span class=format!("priority {priority}") data-testid="priority">
+                {if priority == "high" { "High priority" } else { "Low priority" }}
+            </span>
+        }
+    });
+    let cancel_href = view.editing(None).href();
+    let edit_href = view.editing(Some(id)).href();
     let toggle_label = if completed {
         format!("Mark “{title}” as not done")
     } else {
@@ -156,6 +216,7 @@ fn TaskRow(
             </ActionForm>
             {move || {
                 let (title, description) = (title.clone(), description.clone());
+                let (editable, cancel_href) = (editable.clone(), cancel_href.clone());
                 if is_editing() {
                     Either::Left(
                         view! {
@@ -184,6 +245,7 @@ fn TaskRow(
                                 >
                                     {description.unwrap_or_default()}
                                 </textarea>
+                                <OrganizeFields prefix="edit" task=Some(editable) error=update_error />
                                 <p class="field-error" role="alert">
                                     {move || update_error.get().map(|e| e.message)}
                                 </p>
@@ -193,7 +255,7 @@ fn TaskRow(
                                             if update.pending().get() { "Saving…" } else { "Save" }
                                         }}
                                     </button>
-                                    <a class="button secondary" href=href(filter, page, None)>
+                                    <a class="button secondary" href=cancel_href>
                                         "Cancel"
                                     </a>
                                 </div>
@@ -209,9 +271,13 @@ fn TaskRow(
                                 </p>
                                 {description.map(|d| view! { <p class="description">{d}</p> })}
                                 <p class="meta">
+                                    {priority_badge.clone()}
+                                    {due.clone()}
+                                    {repeats.clone()}
                                     "Added "
                                     <time datetime=created_at.clone()>{created_on.clone()}</time>
                                 </p>
+                                <p class="tags">{tag_links.clone()}</p>
                             </div>
                         },
                     )
@@ -220,7 +286,7 @@ fn TaskRow(
             <div class="row-actions">
                 <a
                     class="button secondary"
-                    href=href(filter, page, Some(id))
+                    href=edit_href
                     aria-label=edit_label
                     data-testid="edit"
                 >

@@ -21,6 +21,17 @@ pub struct TaskView {
     pub created_at: String,
     /// For people, e.g. "22 Nov 2026".
     pub created_on: String,
+    /// `high`, `medium` or `low`.
+    pub priority: String,
+    pub tags: Vec<String>,
+    /// `YYYY-MM-DD`, for `<time datetime>` and the date input.
+    pub due_date: Option<String>,
+    /// For people, e.g. "Thu 3 Dec".
+    pub due_on: Option<String>,
+    /// Due before today (the server's UTC date) and not completed.
+    pub overdue: bool,
+    /// `daily`, `weekly` or `monthly`.
+    pub recurrence: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +52,7 @@ impl Filter {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::All => "all",
             Self::Active => "active",
@@ -68,28 +79,48 @@ pub struct TaskPage {
     pub has_more: bool,
 }
 
+mod fields;
 mod list;
 #[cfg(feature = "ssr")]
 mod server;
+mod view;
 
+use fields::{OrganizeFields, Toolbar};
 use list::TaskList;
+pub use view::ListView;
 
+/// A page of the tasks `query` (the dashboard's URL query string) selects: the list
+/// parameters are the REST API's, checked by the same rules.
 #[server]
-pub async fn list_tasks(filter: Filter, page: u32) -> Result<TaskPage, UiError> {
+pub async fn list_tasks(query: String) -> Result<TaskPage, UiError> {
     use crate::session::server::{auth, failed_read, require_user};
     let listed = async {
         let db = auth()?.database().clone();
         let user = require_user().await?;
-        server::page(&db, &user.id, filter, page).await
+        server::page(&db, &user.id, &query).await
     };
     listed.await.or_else(failed_read)
 }
 
 #[server]
-pub async fn add_task(title: String, description: Option<String>) -> Result<TaskView, UiError> {
+pub async fn add_task(
+    title: String,
+    description: Option<String>,
+    priority: Option<String>,
+    tags: Option<String>,
+    due_date: Option<String>,
+    recurrence: Option<String>,
+) -> Result<TaskView, UiError> {
     use leptodo::tasks::{self, CreateTask, NewTask};
     crate::session::server::as_user("/", |db, user| async move {
-        let task = NewTask::parse(&CreateTask { title, description })?;
+        let task = NewTask::parse(&CreateTask {
+            title,
+            description,
+            priority: server::chosen(priority),
+            tags: Some(server::tag_list(tags.as_deref())),
+            due_date: server::chosen(due_date),
+            recurrence: server::chosen(recurrence),
+        })?;
         Ok(server::view(tasks::create(&db, &user.id, &task).await?))
     })
     .await
@@ -115,18 +146,28 @@ pub async fn delete_task(id: i64) -> Result<i64, UiError> {
 }
 
 #[server]
+#[allow(clippy::too_many_arguments)]
 pub async fn update_task(
     id: i64,
     title: String,
     description: Option<String>,
+    priority: Option<String>,
+    tags: Option<String>,
+    due_date: Option<String>,
+    recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
     use crate::session::server::{as_user, referring_page};
     use leptodo::tasks::{self, TaskChanges, UpdateTask};
     let task = as_user("/", |db, user| async move {
+        // The form shows every field, so every field is set (an empty one clears it).
         let changes = TaskChanges::parse(&UpdateTask {
             title: Some(Some(title)),
             description: Some(description),
             completed: None,
+            priority: Some(server::chosen(priority)),
+            tags: Some(Some(server::tag_list(tags.as_deref()))),
+            due_date: Some(server::chosen(due_date)),
+            recurrence: Some(server::chosen(recurrence)),
         })?;
         Ok(tasks::update(&db, &user.id, id, &changes).await?)
     })
@@ -146,39 +187,11 @@ pub fn Dashboard() -> impl IntoView {
     }
 }
 
-/// The query string for a filter, page and (optionally) the task being edited.
-fn href(filter: Filter, page: u32, edit: Option<i64>) -> String {
-    let mut parts = Vec::new();
-    if filter != Filter::All {
-        parts.push(format!("filter={}", filter.as_str()));
-    }
-    if page > 1 {
-        parts.push(format!("page={page}"));
-    }
-    if let Some(id) = edit {
-        parts.push(format!("edit={id}"));
-    }
-    if parts.is_empty() {
-        "/".into()
-    } else {
-        format!("/?{}", parts.join("&"))
-    }
-}
-
 #[component]
 fn TaskBoard() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| query.with(|q| Filter::from_query(q.get("filter").as_deref())));
-    let page = Memo::new(move |_| {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1)
-                .max(1)
-        })
-    });
-    let editing =
-        Memo::new(move |_| query.with(|q| q.get("edit").and_then(|id| id.parse::<i64>().ok())));
+    let view = Memo::new(move |_| query.with(ListView::from_query));
+    let editing = Memo::new(move |_| view.with(|v| v.edit));
 
     let add = ServerAction::<AddTask>::new();
     let toggle = ServerAction::<ToggleTask>::new();
@@ -187,15 +200,21 @@ fn TaskBoard() -> impl IntoView {
     let tasks = Resource::new(
         move || {
             (
-                filter.get(),
-                page.get(),
+                // Editing a task does not change the list.
+                view.with(|v| v.editing(None).href()),
                 add.version().get()
                     + toggle.version().get()
                     + delete.version().get()
                     + update.version().get(),
             )
         },
-        |(filter, page, _)| list_tasks(filter, page),
+        |(href, _)| {
+            list_tasks(
+                href.split_once('?')
+                    .map(|(_, q)| q.to_string())
+                    .unwrap_or_default(),
+            )
+        },
     );
 
     // An expired session anywhere leads back to sign-in, with a message.
@@ -291,6 +310,7 @@ fn TaskBoard() -> impl IntoView {
                         {move || add_error.get().and_then(|e| e.field("description"))}
                     </p>
                 </div>
+                <OrganizeFields prefix="new" task=None error=add_error />
                 <p class="form-error" role="alert">
                     {move || {
                         add_error
@@ -307,6 +327,7 @@ fn TaskBoard() -> impl IntoView {
 
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title">"Your tasks"</h2>
+            <Toolbar view=view />
             <Transition fallback=|| {
                 view! { <p class="loading">"Loading tasks…"</p> }
             }>
@@ -317,8 +338,7 @@ fn TaskBoard() -> impl IntoView {
                                 view! {
                                     <TaskList
                                         listed=listed
-                                        filter=filter.get_untracked()
-                                        page=page.get_untracked()
+                                        view=view.get_untracked()
                                         editing=editing
                                         toggle=toggle
                                         delete=delete

@@ -6,15 +6,15 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State, rejection::QueryRejection},
+    extract::{Path, RawQuery, State},
     http::StatusCode,
     routing::{get, patch},
 };
-use leptodo::error::Code;
 use leptodo::{
-    Database, Error, FieldError,
-    error::LocPart,
-    tasks::{self, CreateTask, ListParams, ListQuery, NewTask, Task, TaskChanges, UpdateTask},
+    Database,
+    tasks::{
+        self, CreateTask, ListParams, ListQuery, NewTask, TagCount, Task, TaskChanges, UpdateTask,
+    },
 };
 
 use crate::{
@@ -32,14 +32,16 @@ pub fn router() -> Router<AppState> {
             get(read).put(update).delete(remove),
         )
         .route("/api/{user_id}/tasks/{id}/complete", patch(toggle))
+        .route("/api/{user_id}/tags", get(tags))
 }
 
-/// List the user's tasks, newest first.
+/// List the user's tasks: newest first unless `sort` says otherwise, filtered by state,
+/// priority, tags, due date and search words (all combined).
 #[utoipa::path(
     get, path = "/api/{user_id}/tasks", tag = "tasks",
     params(("user_id" = String, Path, description = "The caller's user id (the token's `sub`)"), ListParams),
     responses(
-        (status = 200, description = "A page of tasks, newest first", body = Vec<Task>),
+        (status = 200, description = "A page of tasks, in the order asked for", body = Vec<Task>),
         Errors401, Errors403, Errors422,
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -47,19 +49,29 @@ pub fn router() -> Router<AppState> {
 pub async fn list(
     TaskOwner(owner): TaskOwner,
     State(db): State<Database>,
-    params: Result<Query<ListParams>, QueryRejection>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Vec<Task>>> {
-    // A malformed query string (e.g. a repeated key) is a 422 like any other bad parameter.
-    let Query(params) = params.map_err(|rejection| {
-        Error::invalid(FieldError {
-            loc: vec![LocPart::Key("query".into())],
-            msg: rejection.body_text(),
-            kind: "value_error",
-            code: Code::ValidationError,
-        })
-    })?;
+    // `priority` and `tag` repeat; any other parameter given twice is a 422 naming it.
+    let params = ListParams::from_query(raw.as_deref().unwrap_or_default())?;
     let query = ListQuery::parse(&params)?;
     Ok(Json(tasks::list(&db, &owner, &query).await?))
+}
+
+/// The tags on the user's tasks, with how many tasks carry each, the most used first.
+#[utoipa::path(
+    get, path = "/api/{user_id}/tags", tag = "tasks",
+    params(("user_id" = String, Path, description = "The caller's user id")),
+    responses(
+        (status = 200, description = "Tags in use (tags differing only in case count as one)", body = Vec<TagCount>),
+        Errors401, Errors403,
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+pub async fn tags(
+    TaskOwner(owner): TaskOwner,
+    State(db): State<Database>,
+) -> ApiResult<Json<Vec<TagCount>>> {
+    Ok(Json(tasks::tags(&db, &owner).await?))
 }
 
 /// Create a task.
@@ -151,7 +163,7 @@ pub async fn remove(
     patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks",
     params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
-        (status = 200, description = "The task with `completed` flipped", body = Task),
+        (status = 200, description = "The task with `completed` flipped. Completing a repeating task also creates its next occurrence (once)", body = Task),
         Errors401, Errors403, Errors404, Errors422,
     ),
     security(("bearer" = []), ("session_cookie" = []))

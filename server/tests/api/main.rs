@@ -12,6 +12,7 @@ mod helpers;
 mod jwks;
 mod mail;
 mod openapi;
+mod organize;
 mod pages;
 mod postgres;
 pub mod process;

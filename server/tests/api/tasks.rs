@@ -53,7 +53,11 @@ async fn tasks_can_be_created_read_changed_toggled_and_deleted() {
             "completed",
             "created_at",
             "description",
+            "due_date",
             "id",
+            "priority",
+            "recurrence",
+            "tags",
             "title",
             "updated_at",
             "user_id"
