@@ -54,6 +54,9 @@ import jwt
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 import better_auth_password  # noqa: E402  (the reference's own scheme, shared, not copied)
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import organize  # noqa: E402  (the filters/sorts/search rows)
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 SERVER_BIN = ROOT / "target" / "release" / "leptodo-server"
@@ -586,8 +589,11 @@ def main() -> None:
     parser.add_argument("--scale", default="1000,100000,1000000",
                         help="task counts for the scale curve ('' to skip)")
     parser.add_argument("--scale-duration", type=int, default=10)
-    parser.add_argument("--only", choices=["leptodo", "compare"], default="compare",
-                        help="'leptodo' skips the reference (for profiling)")
+    parser.add_argument("--only", choices=["leptodo", "compare", "organize"], default="compare",
+                        help="'leptodo' skips the reference (for profiling); 'organize' runs "
+                             "only the filters/sorts/search rows")
+    parser.add_argument("--organize-users", type=int, default=100,
+                        help="users x 10,000 tasks for the organizing rows (0 to skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "target" / "bench")
     args = parser.parse_args()
 
@@ -602,14 +608,27 @@ def main() -> None:
     rng = random.Random(20261124)
     workdir = Path(tempfile.mkdtemp(prefix="leptodo-bench-"))
     servers: list[Server] = []
+    argon = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1,
+                                  hash_len=32, salt_len=16, type=argon2.Type.ID)
+    organized = None
+    if args.organize_users > 0:
+        organized = organize.run(SERVER_BIN, make_users, start_leptodo, secret, workdir,
+                                 argon.hash(PASSWORD), timestamp(SEED_START), log,
+                                 users=args.organize_users)
+    if args.only == "organize":
+        text = "\n".join(organize.report(organized)) if organized else "nothing to run"
+        print(text)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "organize.md").write_text(text + "\n")
+        (args.out / "organize.json").write_text(json.dumps(organized, indent=2) + "\n")
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
     try:
         log(f"seeding {args.users:,} users × {args.tasks} tasks into two databases ({workdir})")
         users = make_users(args.users, args.tasks, secret, rng)
         users_file = workdir / "users.tsv"
         users_file.write_text("".join(
             f"{u.id}\t{u.token}\t{u.email}\t{u.first_task}\t{u.task_count}\n" for u in users))
-        argon = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1,
-                                      hash_len=32, salt_len=16, type=argon2.Type.ID)
         lep_db = workdir / "leptodo.db"
         migrate = subprocess.run(
             [str(SERVER_BIN), "migrate"],
@@ -686,6 +705,8 @@ def main() -> None:
             rss["reference"] = {"all": {k: 1 for k in MEMORY}, "api": {k: 1 for k in MEMORY}}
         text = report(args, machine_description(), lep, ref, rss, fe, ssr, page_rps, scale,
                       time.monotonic() - began)
+        if organized:
+            text += "\n" + "\n".join(organize.report(organized))
         print(text)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.md").write_text(text + "\n")
@@ -695,6 +716,7 @@ def main() -> None:
             "leptodo": {k: vars(v) | {"rps": v.rps} for k, v in lep.items()},
             "reference": {k: vars(v) | {"rps": v.rps} for k, v in ref.items()},
             "peak_rss_kib": rss, "front_end": fe, "ssr": ssr, "scale": scale,
+            "organize": organized,
         }, indent=2) + "\n")
         log(f"written: {args.out / 'report.md'}, {args.out / 'results.json'}")
         if failures:

@@ -89,6 +89,16 @@ impl TestApp {
         n
     }
 
+    /// Drops the task tables (their index tables first), so that every task query fails
+    /// inside the server: a database that no longer matches the code.
+    pub async fn drop_task_tables(&self) {
+        for table in ["task_words", "task_tags", "tasks"] {
+            let sql = format!("DROP TABLE {table}");
+            leptodo::with_pool!(&self.db, pool => sqlx::query(&sql).execute(pool).await.map(drop))
+                .unwrap();
+        }
+    }
+
     /// A request with `user`'s Bearer token.
     pub fn as_user(&self, user: &SignedUp, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client

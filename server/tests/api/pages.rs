@@ -347,8 +347,7 @@ async fn pages_render_while_other_servers_start_in_the_same_process() {
 async fn a_dashboard_whose_listing_fails_answers_with_the_apis_status() {
     let app = spawn_app().await;
     let ada = app.sign_up("Ada", "ada@example.com").await;
-    leptodo::with_pool!(&app.db, pool => sqlx::query("DROP TABLE tasks").execute(pool).await.map(|_| ()))
-        .unwrap();
+    app.drop_task_tables().await;
     let api = app
         .client
         .get(app.url(&format!("/api/{}/tasks", ada.user_id)))

@@ -560,8 +560,7 @@ async fn internal_errors_say_nothing_about_internals() {
     let app = spawn_app().await;
     let ada = app.sign_up("Ada", "ada@example.com").await;
     // A database that no longer matches the code: every task query fails inside the server.
-    leptodo::with_pool!(&app.db, pool => sqlx::query("DROP TABLE tasks").execute(pool).await.map(|_| ()))
-        .unwrap();
+    app.drop_task_tables().await;
     let tasks = app.url(&format!("/api/{}/tasks", ada.user_id));
     let answers = [
         app.client
