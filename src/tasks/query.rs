@@ -270,6 +270,13 @@ impl ListQuery {
             .collect();
         tags.sort_unstable();
         tags.dedup();
+        if tags.iter().any(|t| t.contains('\0')) {
+            errors.push(query_error(
+                "tag",
+                "string_pattern_mismatch",
+                "a tag cannot contain NUL (\\0) characters".into(),
+            ));
+        }
         if tags.len() > MAX_TAGS {
             errors.push(query_error(
                 "tag",

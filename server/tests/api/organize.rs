@@ -187,6 +187,7 @@ async fn every_bad_value_is_a_422_naming_its_field_and_writes_nothing() {
         ("priority=urgent", "priority"),
         ("today=2026-13-01", "today"),
         ("sort=title&sort=priority", "sort"),
+        ("tag=a%00b", "tag"),
     ] {
         let (status, error) = send(&app, &ada, Method::GET, &format!("{base}?{query}"), None).await;
         assert_eq!(status, 422, "{query}: {error}");
