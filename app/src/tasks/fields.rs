@@ -118,6 +118,17 @@ pub fn OrganizeFields(
 /// tags ride along as hidden fields.
 #[component]
 pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
+    // Once the app is interactive a choice applies at once; without JavaScript, "Apply" does.
+    let apply_now = |ev: leptos::ev::Event| {
+        use leptos::wasm_bindgen::JsCast;
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlSelectElement>().ok())
+            .and_then(|select| select.form());
+        if let Some(form) = form {
+            let _ = form.request_submit();
+        }
+    };
     move || {
         let current = view.get();
         let filter = current.filter;
@@ -143,7 +154,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="show-priority">"Show"</label>
-                    <select id="show-priority" name="priority" data-testid="show-priority">
+                    <select id="show-priority" name="priority" data-testid="show-priority" on:change=apply_now>
                         {options(
                             &[
                                 ("", "Any priority"),
@@ -156,8 +167,8 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="show-due">"Due"</label>
-                    <select id="show-due" name="due" data-testid="show-due">
+                    <label for="show-due">"When"</label>
+                    <select id="show-due" name="due" data-testid="show-due" on:change=apply_now>
                         {options(
                             &[
                                 ("", "Any time"),
@@ -172,7 +183,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="sort">"Sort by"</label>
-                    <select id="sort" name="sort" data-testid="sort">
+                    <select id="sort" name="sort" data-testid="sort" on:change=apply_now>
                         {options(
                             &[
                                 ("", "Newest"),
