@@ -34,4 +34,8 @@ CREATE INDEX task_tags_by_task ON task_tags (task_id);
 CREATE INDEX tasks_by_user_priority ON tasks (user_id, priority, id DESC);
 CREATE INDEX tasks_by_user_due ON tasks (user_id, (COALESCE(due_date, '9999-12-31')), id DESC);
 CREATE INDEX tasks_by_user_title ON tasks (user_id, title_key, id DESC);
+-- order=desc: the key descending, ties still newest first (no date still last).
+CREATE INDEX tasks_by_user_priority_desc ON tasks (user_id, priority DESC, id DESC);
+CREATE INDEX tasks_by_user_due_desc ON tasks (user_id, (COALESCE(due_date, '0001-01-01')) DESC, id DESC);
+CREATE INDEX tasks_by_user_title_desc ON tasks (user_id, title_key DESC, id DESC);
 CREATE INDEX tasks_to_index ON tasks (id) WHERE NOT indexed;
