@@ -92,9 +92,9 @@ pub fn OrganizeFields(
                 </p>
             </div>
             <div class="field tags-field">
-                <label for=id("tags")>
-                    "Tags " <span class="optional">"(comma-separated)"</span>
-                </label>
+                <label for=id(
+                    "tags",
+                )>"Tags " <span class="optional">"(comma-separated)"</span></label>
                 <input
                     id=id("tags")
                     name="tags"
@@ -154,7 +154,12 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="show-priority">"Show"</label>
-                    <select id="show-priority" name="priority" data-testid="show-priority" on:change=apply_now>
+                    <select
+                        id="show-priority"
+                        name="priority"
+                        data-testid="show-priority"
+                        on:change=apply_now
+                    >
                         {options(
                             &[
                                 ("", "Any priority"),

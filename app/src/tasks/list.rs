@@ -245,7 +245,11 @@ fn TaskRow(
                                 >
                                     {description.unwrap_or_default()}
                                 </textarea>
-                                <OrganizeFields prefix="edit" task=Some(editable) error=update_error />
+                                <OrganizeFields
+                                    prefix="edit"
+                                    task=Some(editable)
+                                    error=update_error
+                                />
                                 <p class="field-error" role="alert">
                                     {move || update_error.get().map(|e| e.message)}
                                 </p>
@@ -271,9 +275,7 @@ fn TaskRow(
                                 </p>
                                 {description.map(|d| view! { <p class="description">{d}</p> })}
                                 <p class="meta">
-                                    {priority_badge.clone()}
-                                    {due.clone()}
-                                    {repeats.clone()}
+                                    {priority_badge.clone()} {due.clone()} {repeats.clone()}
                                     "Added "
                                     <time datetime=created_at.clone()>{created_on.clone()}</time>
                                 </p>
@@ -284,12 +286,7 @@ fn TaskRow(
                 }
             }}
             <div class="row-actions">
-                <a
-                    class="button secondary"
-                    href=edit_href
-                    aria-label=edit_label
-                    data-testid="edit"
-                >
+                <a class="button secondary" href=edit_href aria-label=edit_label data-testid="edit">
                     "Edit"
                 </a>
                 <ActionForm action=delete attr:class="delete">
