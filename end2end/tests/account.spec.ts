@@ -141,6 +141,9 @@ for (const javaScript of [true, false]) {
     await ready(page, javaScript);
     await page.getByLabel("Your password, to confirm").fill("not my password");
     await page.getByTestId("delete-account").click();
+    // Wait for the refusal itself: the URL is /account before and after, and a second
+    // submission sent while the first is still out was lost (seen once under CI load).
+    await expect(page.getByText(/not your current password/i).first()).toBeVisible();
     await expect(page).toHaveURL(/\/account/);
     await ready(page, javaScript);
     await page.getByLabel("Your password, to confirm").fill(NEW_PASSWORD);

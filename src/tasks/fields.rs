@@ -149,7 +149,7 @@ pub fn parse_date(
         })
 }
 
-/// Tags: up to ten, each 1–32 characters after trimming, no commas, no two the same whatever
+/// Tags: up to ten, each 1–32 characters (as sent) and not blank, no commas, no two the same whatever
 /// their case. Kept in the case and order given.
 pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
     let error = |msg: String| FieldError::body("tags", "value_error", Code::InvalidTags, msg);
@@ -165,7 +165,8 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
         if trimmed.is_empty() {
             return Err(error("a tag cannot be empty".into()));
         }
-        if trimmed.chars().count() > MAX_TAG_CHARS {
+        // Counted as sent, as titles are and as the OpenAPI `maxLength` counts.
+        if tag.chars().count() > MAX_TAG_CHARS {
             return Err(error(format!(
                 "a tag can have at most {MAX_TAG_CHARS} characters: {trimmed:?} is too long"
             )));
@@ -182,6 +183,25 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
         tags.push(trimmed.to_string());
     }
     Ok(tags)
+}
+
+/// The OpenAPI schema of `tags` in bodies: up to 10 strings of 1–32 characters, not only
+/// whitespace, no commas, no two the same (the document cannot say "ignoring case"), or `null`.
+pub fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_TAG_CHARS))
+        .pattern(Some(
+            r"^[^,\x00]*[^,\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^,\x00]*$",
+        ));
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(tag)
+        .max_items(Some(MAX_TAGS))
+        .unique_items(true)
+        .build()
 }
 
 /// What tags are matched by: their lower case.

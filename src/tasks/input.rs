@@ -101,11 +101,11 @@ pub struct CreateTask {
     /// Up to 10 tags, each 1–32 characters after trimming, no commas, none twice (ignoring
     /// case); none when left out, `null` or `[]`.
     #[serde(default)]
-    #[schema(max_items = 10, value_type = Option<Vec<String>>)]
+    #[schema(schema_with = fields::tags_schema)]
     pub tags: Option<Vec<String>>,
     /// A calendar date, `YYYY-MM-DD`, or `null`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due_date: Option<String>,
     /// `daily`, `weekly`, `monthly` or `null`; needs a `due_date`.
     #[serde(default)]
@@ -244,11 +244,11 @@ pub struct UpdateTask {
     pub priority: Option<Option<String>>,
     /// Replaces the tags (same rules as on create); `null` or `[]` removes them all.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, max_items = 10)]
+    #[schema(schema_with = fields::tags_schema)]
     pub tags: Option<Option<Vec<String>>>,
     /// `YYYY-MM-DD`; `null` removes it (not while the task repeats).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due_date: Option<Option<String>>,
     /// `daily`, `weekly` or `monthly`; `null` stops it repeating.
     #[serde(default, deserialize_with = "present")]

@@ -46,7 +46,7 @@ pub struct ListParams {
     pub due: Option<String>,
     /// The date `due` counts from (the client's own), `YYYY-MM-DD`; the server's UTC date
     /// when left out.
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub today: Option<String>,
     /// `created` (default: newest first), `due_date` (soonest first, no date last),
     /// `priority` (high first) or `title` (A–Z, ignoring case).
@@ -129,7 +129,8 @@ fn choice<T: Copy>(
     options: &[(&str, T)],
     errors: &mut Vec<FieldError>,
 ) -> Option<T> {
-    let raw = raw.map(str::trim).filter(|v| !v.is_empty())?;
+    // Given but empty is not a choice: a 422 like any other value outside the list.
+    let raw = raw.map(str::trim)?;
     let found = options
         .iter()
         .find(|(text, _)| text.eq_ignore_ascii_case(raw))
@@ -198,7 +199,7 @@ impl ListQuery {
     pub fn parse(params: &ListParams) -> Result<Self> {
         let mut errors = Vec::new();
         let completed = match params.completed.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None => None,
             Some(v) => match v.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => Some(true),
                 "false" | "0" | "no" | "off" => Some(false),
@@ -252,7 +253,7 @@ impl ListQuery {
             ));
         }
         let mut priorities = Vec::new();
-        for raw in params.priority.iter().filter(|p| !p.trim().is_empty()) {
+        for raw in &params.priority {
             match Priority::parse(raw, query_loc("priority")) {
                 Ok(p) if !priorities.contains(&p) => priorities.push(p),
                 Ok(_) => {}
@@ -296,7 +297,7 @@ impl ListQuery {
             &mut errors,
         );
         let today = match params.today.as_deref().map(str::trim) {
-            None | Some("") => OffsetDateTime::now_utc().date(),
+            None => OffsetDateTime::now_utc().date(),
             Some(raw) => parse_date(raw, "today", Code::ValidationError, query_loc("today"))
                 .map_err(|e| errors.push(e))
                 .unwrap_or(Date::MIN),
@@ -412,6 +413,10 @@ mod tests {
             ("due=someday", "due"),
             ("priority=urgent", "priority"),
             ("today=2026-02-30", "today"),
+            ("today=", "today"),
+            ("sort=", "sort"),
+            ("completed=", "completed"),
+            ("priority=", "priority"),
             ("limit=1&limit=2", "limit"),
         ] {
             let Err(Error::Invalid(errors)) = parsed(query) else {

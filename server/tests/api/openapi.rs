@@ -78,6 +78,7 @@ async fn the_openapi_document_validates_and_matches_the_routes() {
         ("PUT", "/api/{user_id}/tasks/{id}"),
         ("DELETE", "/api/{user_id}/tasks/{id}"),
         ("PATCH", "/api/{user_id}/tasks/{id}/complete"),
+        ("GET", "/api/{user_id}/tags"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
