@@ -140,21 +140,26 @@ def checkpoint(db_path: Path) -> None:
         conn.execute("ANALYZE")
 
 
+def insert_accounts(conn: sqlite3.Connection, users: list[User], password_hash: str,
+                    stamp: str) -> None:
+    """Leptodo's users and their passwords (every seeder's accounts)."""
+    conn.executemany(
+        "INSERT INTO users (id, email, name, email_verified, created_at, updated_at) "
+        "VALUES (?, ?, ?, 0, ?, ?)",
+        ((u.id, u.email, f"Bench user {n}", stamp, stamp) for n, u in enumerate(users)),
+    )
+    conn.executemany(
+        "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?)",
+        ((u.id, password_hash, stamp, stamp) for u in users),
+    )
+
+
 def seed_leptodo(db_path: Path, users: list[User], password_hash: str) -> None:
     start = SEED_START
-    stamp = timestamp(start)
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.executemany(
-            "INSERT INTO users (id, email, name, email_verified, created_at, updated_at) "
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            ((u.id, u.email, f"Bench user {n}", stamp, stamp) for n, u in enumerate(users)),
-        )
-        conn.executemany(
-            "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?)",
-            ((u.id, password_hash, stamp, stamp) for u in users),
-        )
+        insert_accounts(conn, users, password_hash, timestamp(start))
         insert_tasks(conn, users, start)
     checkpoint(db_path)
 
@@ -612,8 +617,8 @@ def main() -> None:
                                   hash_len=32, salt_len=16, type=argon2.Type.ID)
     organized = None
     if args.organize_users > 0:
-        organized = organize.run(SERVER_BIN, make_users, start_leptodo, secret, workdir,
-                                 argon.hash(PASSWORD), timestamp(SEED_START), log,
+        organized = organize.run(SERVER_BIN, make_users, start_leptodo, insert_accounts, secret,
+                                 workdir, argon.hash(PASSWORD), timestamp(SEED_START), log,
                                  users=args.organize_users)
     if args.only == "organize":
         text = "\n".join(organize.report(organized)) if organized else "nothing to run"

@@ -67,18 +67,9 @@ def task_rows(users, start_stamp: str, rng: random.Random):
             )
 
 
-def seed(db_path: Path, users, password_hash: str, stamp: str) -> None:
+def seed(db_path: Path, users, insert_accounts, password_hash: str, stamp: str) -> None:
     with sqlite3.connect(db_path) as conn:
-        conn.executemany(
-            "INSERT INTO users (id, email, name, email_verified, created_at, updated_at) "
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            ((u.id, u.email, f"Bench user {n}", stamp, stamp) for n, u in enumerate(users)),
-        )
-        conn.executemany(
-            "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?)",
-            ((u.id, password_hash, stamp, stamp) for u in users),
-        )
+        insert_accounts(conn, users, password_hash, stamp)
         conn.executemany(
             "INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, "
             "due_date, title_key, created_at, updated_at, indexed) "
@@ -116,7 +107,7 @@ def time_cases(base: str, user, samples: int) -> list[dict]:
     return results
 
 
-def run(server_bin: Path, make_users, start_server, secret: str, workdir: Path, password_hash: str,
+def run(server_bin: Path, make_users, start_server, insert_accounts, secret: str, workdir: Path, password_hash: str,
         stamp: str, log, users: int = 100, per_user: int = 10_000, samples: int = 200) -> dict:
     log(f"organize: seeding {users:,} users × {per_user:,} tasks")
     people = make_users(users, per_user, secret, random.Random(7))
@@ -124,7 +115,7 @@ def run(server_bin: Path, make_users, start_server, secret: str, workdir: Path, 
     env = {"DATABASE_URL": f"sqlite://{db}", "BETTER_AUTH_SECRET": secret, "PATH": "/usr/bin:/bin"}
     subprocess.run([str(server_bin), "migrate"], check=True, capture_output=True, env=env)
     began = time.monotonic()
-    seed(db, people, password_hash, stamp)
+    seed(db, people, insert_accounts, password_hash, stamp)
     seeded = time.monotonic() - began
     log("organize: indexing (leptodo-server migrate)")
     began = time.monotonic()
