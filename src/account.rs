@@ -152,7 +152,7 @@ impl Auth {
 
     /// Checks the account's current password (throttled per client, Better Auth's 3 per 10 s).
     async fn check_password(&self, owner: &Owner, raw: String, client: &ClientInfo) -> Result<()> {
-        self.throttle(AuthAction::PasswordCheck, client)?;
+        self.throttle(AuthAction::PasswordCheck, client).await?;
         let hash = self.password_hash(&owner.user.id).await?;
         let has_hash = hash.is_some();
         let matches = self.hasher().verify(&Password::attempt(raw), hash).await?;

@@ -102,13 +102,14 @@ impl Auth {
     /// external issuer's key set when one is configured.
     pub async fn new(db: Database, settings: AuthSettings) -> Result<Self, AuthSetupError> {
         let tokens = TokenKeys::open(settings.tokens, &db).await?;
+        let throttle = AuthThrottle::new(settings.throttle, &db);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 tokens,
                 hasher: PasswordHasher::new(settings.hash_concurrency)
                     .map_err(|e| AuthSetupError::Hasher(e.to_string()))?,
-                throttle: AuthThrottle::new(settings.throttle),
+                throttle,
                 sessions: settings.sessions,
                 cookie: settings.cookie,
                 trust_proxy_headers: settings.trust_proxy_headers,
@@ -195,6 +196,9 @@ impl Auth {
         if let Err(err) = Cutoffs::sweep(db).await {
             tracing::warn!(error = %err, "cannot sweep expired token cut-offs");
         }
+        if let Err(err) = self.inner.throttle.sweep(db).await {
+            tracing::warn!(error = %err, "cannot sweep old throttling state");
+        }
     }
 
     pub fn session_policy(&self) -> &SessionPolicy {
@@ -215,14 +219,22 @@ impl Auth {
     }
 
     /// Counts an attempt of `action` against the client's per-IP allowance.
-    pub(crate) fn throttle(&self, action: AuthAction, client: &ClientInfo) -> Result<()> {
+    pub(crate) async fn throttle(&self, action: AuthAction, client: &ClientInfo) -> Result<()> {
         self.inner
             .throttle
             .check(action, client.ip)
+            .await?
             .map_err(|throttled| self.throttled(action, client, throttled))
     }
 
     fn throttled(&self, action: AuthAction, client: &ClientInfo, throttled: Throttled) -> Error {
+        if action == AuthAction::SignIn {
+            metrics::counter!("leptodo_sign_ins_total", "outcome" => "throttled").increment(1);
+        }
+        if let Throttled::Account(_) = throttled {
+            // Per-IP refusals are counted by their limiter.
+            metrics::counter!("leptodo_throttled_total", "scope" => "account").increment(1);
+        }
         tracing::warn!(
             target: AUDIT,
             event = "throttled",
@@ -238,7 +250,7 @@ impl Auth {
 
     /// Creates an account and signs it in.
     pub async fn sign_up(&self, input: SignUpInput, client: &ClientInfo) -> Result<SignedIn> {
-        self.throttle(AuthAction::SignUp, client)?;
+        self.throttle(AuthAction::SignUp, client).await?;
         let account = NewAccount::parse(input)?;
         let hash = self.inner.hasher.hash(&account.password).await?;
         let user = match users::create(&self.inner.db, &account, &hash).await {
@@ -269,9 +281,9 @@ impl Auth {
     /// client the account has signed in from before is still checked.
     pub async fn sign_in(&self, input: SignInInput, client: &ClientInfo) -> Result<SignedIn> {
         let email = input.email.trim().to_lowercase();
-        self.throttle(AuthAction::SignIn, client)?;
+        self.throttle(AuthAction::SignIn, client).await?;
         let throttle = &self.inner.throttle;
-        let gate = throttle.gate(&email, client.ip);
+        let gate = throttle.gate(&email, client.ip).await?;
         let refuse = |wait: std::time::Duration| {
             self.throttled(AuthAction::SignIn, client, Throttled::Account(wait))
         };
@@ -299,7 +311,7 @@ impl Auth {
         let matches = self.inner.hasher.verify(&password, hash).await?;
         match user {
             Some(user) if matches => {
-                throttle.succeed(&email, client.ip);
+                throttle.succeed(&email, client.ip).await?;
                 let signed = self.start_session(user, client).await?;
                 // A reset (or change) that committed while the hash was being checked deleted
                 // every session: this one, started after, must not outlive the old password.
@@ -310,10 +322,12 @@ impl Auth {
                     return Err(Error::InvalidCredentials);
                 }
                 tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %signed.user.id, ip = ?client.ip);
+                metrics::counter!("leptodo_sign_ins_total", "outcome" => "success").increment(1);
                 Ok(signed)
             }
             user => {
-                throttle.fail(&email, client.ip);
+                throttle.fail(&email, client.ip).await?;
+                metrics::counter!("leptodo_sign_ins_total", "outcome" => "failure").increment(1);
                 tracing::warn!(
                     target: AUDIT,
                     event = "sign_in",

@@ -176,6 +176,9 @@ pub enum DatabaseError {
     Migrate(sqlx::migrate::MigrateError),
     #[error("the database is unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// The disk holding the database is full (SQLITE_FULL, ENOSPC, Postgres's 53100).
+    #[error("the database's disk is full: {0}")]
+    Full(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Query(#[source] sqlx::Error),
 }
@@ -185,6 +188,39 @@ impl DatabaseError {
     /// statement that failed (a 500).
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unavailable(_))
+    }
+
+    /// The write failed for want of disk space: nothing was saved, reads still work.
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+}
+
+/// Whether an error means the disk is full: SQLITE_FULL (13), an `ENOSPC` from the OS, or
+/// Postgres's `disk_full` (53100) — also when it is why a SQLite group commit failed.
+fn is_full(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(io) => {
+            io.raw_os_error() == Some(28)
+                || io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<writer::NotCommitted>())
+                    .is_some_and(|nc| is_full(nc.cause()))
+        }
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else {
+                return false;
+            };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_FULL, and SQLITE_IOERR_WRITE / _FSYNC (778, 1034) with ENOSPC
+                // behind them, which SQLite reports when a write() or fsync() finds no space.
+                code.parse::<i32>().is_ok_and(|n| n & 0xff == 13)
+                    || db.message().contains("disk is full")
+            } else {
+                code.as_ref() == "53100"
+            }
+        }
+        _ => false,
     }
 }
 
@@ -217,7 +253,9 @@ fn is_unavailable(err: &sqlx::Error) -> bool {
 
 impl From<sqlx::Error> for DatabaseError {
     fn from(err: sqlx::Error) -> Self {
-        if is_unavailable(&err) {
+        if is_full(&err) {
+            Self::Full(err)
+        } else if is_unavailable(&err) {
             Self::Unavailable(err)
         } else {
             Self::Query(err)
@@ -262,7 +300,39 @@ impl Sqlite {
     }
 }
 
+/// How the database pool is used right now (for metrics).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    /// Connections open, idle among them, and the most the pool may open.
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+    /// How long a checkout waited just now (`None`: it timed out or failed).
+    pub acquire_wait: Option<Duration>,
+    /// SQLite only: writes waiting for the writer.
+    pub writes_queued: Option<usize>,
+}
+
 impl Database {
+    /// The pool's use now; checks a connection out (and back in) to time the wait.
+    pub async fn pool_usage(&self) -> PoolUsage {
+        let started = std::time::Instant::now();
+        with_pool!(self, pool => {
+            let acquired = pool.acquire().await.ok();
+            let acquire_wait = acquired.map(|_| started.elapsed());
+            PoolUsage {
+                size: pool.size(),
+                idle: pool.num_idle(),
+                max: pool.options().get_max_connections(),
+                acquire_wait,
+                writes_queued: match self {
+                    Self::Sqlite(sqlite) => Some(sqlite.writer().queued()),
+                    Self::Postgres(_) => None,
+                },
+            }
+        })
+    }
+
     /// Opens a pool for `url`. SQLite files (and their folder) are created when missing; a
     /// Postgres pool connects lazily, so the server can start while Postgres is still down.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {

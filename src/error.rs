@@ -75,6 +75,10 @@ codes! {
     Forbidden = "FORBIDDEN",
     NotFound = "NOT_FOUND",
     TooManyRequests = "TOO_MANY_REQUESTS",
+    /// The account holds `MAX_TASKS_PER_USER` tasks: delete some before adding more.
+    TaskLimitReached = "TASK_LIMIT_REACHED",
+    /// The server's disk (or the database's) is full: the write was not saved.
+    StorageFull = "STORAGE_FULL",
     ServiceUnavailable = "SERVICE_UNAVAILABLE",
     InternalServerError = "INTERNAL_SERVER_ERROR",
 }
@@ -185,6 +189,14 @@ pub enum Error {
     NotFound(&'static str),
     #[error("too many attempts: try again in {} seconds", retry_after_secs(*.retry_after))]
     RateLimited { retry_after: Duration },
+    /// Over `TASK_WRITE_RATE_LIMIT`: a 429 like [`Error::RateLimited`], about task changes.
+    #[error("too many task changes in a short time: try again in {} seconds", retry_after_secs(*.retry_after))]
+    TooManyWrites { retry_after: Duration },
+    #[error("this account already has {max} tasks, the most it may keep: delete some to add more")]
+    TaskLimitReached { max: u32 },
+    /// The disk is full: nothing of the write was saved, reads still work.
+    #[error("the server's storage is full, so nothing was saved; try again later")]
+    StorageFull,
     #[error("the database is unavailable")]
     Unavailable,
     /// The external token issuer's key set cannot be fetched (it has never answered).
@@ -226,7 +238,9 @@ impl Error {
             Self::UntrustedRedirect { .. } => 403,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::TooManyWrites { .. } => 429,
+            Self::TaskLimitReached { .. } => 409,
+            Self::StorageFull => 507,
             Self::Unavailable | Self::IssuerUnavailable => 503,
             Self::Internal(_) => 500,
         }
@@ -250,7 +264,9 @@ impl Error {
             Self::Unauthenticated(_) => Code::Unauthorized,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,
-            Self::RateLimited { .. } => Code::TooManyRequests,
+            Self::RateLimited { .. } | Self::TooManyWrites { .. } => Code::TooManyRequests,
+            Self::TaskLimitReached { .. } => Code::TaskLimitReached,
+            Self::StorageFull => Code::StorageFull,
             Self::Unavailable | Self::IssuerUnavailable => Code::ServiceUnavailable,
             Self::Internal(_) => Code::InternalServerError,
         }
@@ -272,11 +288,23 @@ impl Error {
     pub fn is_server_error(&self) -> bool {
         self.status() >= 500
     }
+
+    /// How long a throttled client should wait (`Retry-After`), for the 429s.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } | Self::TooManyWrites { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl From<DatabaseError> for Error {
     fn from(err: DatabaseError) -> Self {
-        if err.is_unavailable() {
+        if err.is_full() {
+            Self::StorageFull
+        } else if err.is_unavailable() {
             Self::Unavailable
         } else {
             Self::Internal(err.to_string())

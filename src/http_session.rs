@@ -15,6 +15,7 @@ use crate::{
     Auth, SignedIn,
     account::Owner,
     error::{Error, Result},
+    session_cookie::Carried,
     sessions::{ActiveSession, ClientInfo},
     users,
 };
@@ -44,8 +45,18 @@ impl Auth {
     /// The session the request's cookie names, slid forward when due (see [`Resumed`]).
     pub async fn resume(&self, headers: &HeaderMap) -> Result<Resumed> {
         let cookie = self.session_cookie();
-        let Some(token) = cookie.read(headers) else {
-            return Ok(Resumed::default());
+        let token = match cookie.read(headers) {
+            Carried::One(token) => token,
+            Carried::None => return Ok(Resumed::default()),
+            // Planted beside the real one (cookie tossing): signed out, and the cookie
+            // cleared (the server also sends `Clear-Site-Data` for the planted one).
+            Carried::Several => {
+                tracing::warn!(target: crate::auth::AUDIT, event = "several_session_cookies");
+                return Ok(Resumed {
+                    session: None,
+                    set_cookie: Some(cookie.clear()),
+                });
+            }
         };
         Ok(match self.session(&token).await? {
             Some(active) => Resumed {
@@ -116,7 +127,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<HeaderValue> {
         let cookie = self.session_cookie();
-        if let Some(token) = cookie.read(headers) {
+        if let Some(token) = cookie.read(headers).token() {
             self.sign_out(&token, client).await?;
         }
         Ok(cookie.clear())

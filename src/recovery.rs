@@ -124,7 +124,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         self.require_mail()?;
-        self.throttle(AuthAction::PasswordReset, client)?;
+        self.throttle(AuthAction::PasswordReset, client).await?;
         let email = Email::parse(&input.email).map_err(Error::invalid)?;
         let callback =
             self.redirect_target(input.redirect_to.as_deref(), RESET_PAGE, "redirectTo")?;
@@ -140,7 +140,7 @@ impl Auth {
             tracing::info!(target: AUDIT, event = "password_reset_requested", outcome = "unknown_email", ip = ?client.ip);
             return Ok(());
         };
-        if !self.throttle_state().may_mail(email.as_str()) {
+        if !self.throttle_state().may_mail(email.as_str()).await? {
             tracing::warn!(target: AUDIT, event = "password_reset_requested", outcome = "mail_limit", user_id = %user.id, ip = ?client.ip);
             return Ok(());
         }
@@ -267,7 +267,7 @@ impl Auth {
         };
         self.cutoffs().apply(&user_id, cutoff);
         // Whoever opened the mailed link owns the account: never throttled out of it now.
-        self.throttle_state().trust(&email, client.ip);
+        self.throttle_state().trust(&email, client.ip).await?;
         tracing::info!(target: AUDIT, event = "password_reset_completed", user_id = %user_id, sessions_ended = sessions, ip = ?client.ip);
         Ok(())
     }
@@ -280,7 +280,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         let callback = self.redirect_target(callback, "/", "callbackURL")?;
-        if !self.throttle_state().may_mail(&user.email) {
+        if !self.throttle_state().may_mail(&user.email).await? {
             tracing::warn!(target: AUDIT, event = "email_verification_sent", outcome = "mail_limit", user_id = %user.id, ip = ?client.ip);
             return Ok(());
         }
@@ -308,7 +308,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<()> {
         self.require_mail()?;
-        self.throttle(AuthAction::VerificationMail, client)?;
+        self.throttle(AuthAction::VerificationMail, client).await?;
         let email = Email::parse(&input.email).map_err(Error::invalid)?;
         let callback = input.callback_url.as_deref();
         self.redirect_target(callback, "/", "callbackURL")?;

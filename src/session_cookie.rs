@@ -13,6 +13,29 @@ use http::{HeaderMap, HeaderValue, header};
 pub const COOKIE_NAME: &str = "better-auth.session_token";
 pub const SECURE_COOKIE_NAME: &str = "__Secure-better-auth.session_token";
 
+/// The session cookies a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    None,
+    One(String),
+    /// More than one: treated as signed out, and told to clear them.
+    Several,
+}
+
+impl Carried {
+    pub fn token(self) -> Option<String> {
+        match self {
+            Self::One(token) => Some(token),
+            _ => None,
+        }
+    }
+}
+
+/// What tells a browser to drop every cookie of this site, a planted one of a parent domain
+/// too (a `Set-Cookie` can only clear the one it names, and the planted one's `Domain` is
+/// unknown): `Clear-Site-Data: "cookies"`.
+pub const CLEAR_SITE_COOKIES: (&str, &str) = ("clear-site-data", "\"cookies\"");
+
 /// How the session cookie is written: `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure`
 /// (with the `__Secure-` name) when the app is served over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,16 +52,24 @@ impl SessionCookie {
         }
     }
 
-    /// The session token the request carries, if any.
-    pub fn read(self, headers: &HeaderMap) -> Option<String> {
-        headers
+    /// The session token the request carries: [`Carried::One`] only when exactly one cookie
+    /// of our name is there. Two mean someone planted one (cookie tossing: a sibling
+    /// subdomain can set a cookie of this name for the whole domain, and the browser sends
+    /// both); neither is taken, since which is the real one cannot be told.
+    pub fn read(self, headers: &HeaderMap) -> Carried {
+        let mut tokens = headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == self.name() && !cookie.value().is_empty())
-            .map(|cookie| cookie.value().to_string())
+            .filter(|cookie| cookie.name() == self.name() && !cookie.value().is_empty())
+            .map(|cookie| cookie.value().to_string());
+        match (tokens.next(), tokens.next()) {
+            (None, _) => Carried::None,
+            (Some(token), None) => Carried::One(token),
+            (Some(_), Some(_)) => Carried::Several,
+        }
     }
 
     /// A `Set-Cookie` value that stores `token` for `max_age`.
@@ -106,10 +137,27 @@ mod tests {
         );
         headers.append(header::COOKIE, "other=1".parse().unwrap());
         let plain = SessionCookie { secure: false };
-        assert_eq!(plain.read(&headers).as_deref(), Some("tok"));
+        assert_eq!(plain.read(&headers), Carried::One("tok".into()));
         // Over https only the __Secure- cookie counts.
-        assert_eq!(SessionCookie { secure: true }.read(&headers), None);
+        assert_eq!(SessionCookie { secure: true }.read(&headers), Carried::None);
         let cleared = plain.clear().to_str().unwrap().to_string();
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+
+    #[test]
+    fn a_second_cookie_of_the_name_is_taken_for_neither() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "better-auth.session_token=planted; better-auth.session_token=real"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(SessionCookie { secure: false }.read(&headers), Carried::Several);
+        // The same across two Cookie headers.
+        let mut split = HeaderMap::new();
+        split.append(header::COOKIE, "better-auth.session_token=a".parse().unwrap());
+        split.append(header::COOKIE, "better-auth.session_token=b".parse().unwrap());
+        assert_eq!(SessionCookie { secure: false }.read(&split), Carried::Several);
     }
 }

@@ -109,6 +109,14 @@ impl UiError {
                 Some("recurrence"),
                 "A repeating task needs a due date to repeat from.",
             ),
+            "TASK_LIMIT_REACHED" => (
+                None,
+                "Your list is full: delete some tasks (finished ones, say) to add more.",
+            ),
+            "STORAGE_FULL" => (
+                None,
+                "The server's storage is full, so this was not saved. Try again later.",
+            ),
             "NUL_CHARACTER" => (None, "The text cannot contain NUL (\\0) characters."),
             "VALIDATION_ERROR" => (
                 None,

@@ -119,14 +119,16 @@ pub mod server {
     /// it came from (else `default_page`) with the error's code; an enhanced call gets the error.
     pub async fn as_user<T, F, Fut>(default_page: &str, action: F) -> Result<T, UiError>
     where
-        F: FnOnce(leptodo::Database, User) -> Fut,
+        F: FnOnce(leptodo::tasks::Tasks, User) -> Fut,
         Fut: std::future::Future<Output = Result<T, UiError>>,
     {
         let page = referring_page(default_page, &[]);
         let result = async {
-            let db = auth()?.database().clone();
+            let tasks = use_context::<leptodo::tasks::Tasks>().ok_or_else(|| {
+                UiError::new("SERVER_ERROR", "tasks are not configured").with_status(500)
+            })?;
             let user = require_user().await?;
-            action(db, user).await
+            action(tasks, user).await
         }
         .await;
         result.or_else(|err| fail(err, &page))

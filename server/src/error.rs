@@ -32,6 +32,15 @@ pub enum ApiError {
          (add it to BETTER_AUTH_TRUSTED_ORIGINS)"
     )]
     UntrustedOrigin(String),
+    /// The request ran past `HTTP_REQUEST_TIMEOUT`.
+    #[error(
+        "the server took longer than {0} s to answer; if this was a change, check whether it \
+         was made before trying again"
+    )]
+    Timeout(u64),
+    /// The body did not arrive within `HTTP_BODY_TIMEOUT`.
+    #[error("the request body took too long to arrive")]
+    SlowBody,
 }
 
 impl ApiError {
@@ -44,6 +53,8 @@ impl ApiError {
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UntrustedOrigin(_) => StatusCode::FORBIDDEN,
+            Self::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::SlowBody => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -54,6 +65,8 @@ impl ApiError {
             Self::NotJson => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooLarge => "PAYLOAD_TOO_LARGE",
             Self::UntrustedOrigin(_) => "INVALID_ORIGIN",
+            Self::Timeout(_) => "TIMEOUT",
+            Self::SlowBody => "REQUEST_TIMEOUT",
         }
     }
 
@@ -106,8 +119,12 @@ impl ApiError {
             Self::Domain(err) if err.status() == 401 => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::Domain(leptodo::Error::RateLimited { retry_after }) => {
-                headers.insert(header::RETRY_AFTER, retry_after_secs(*retry_after).into());
+            Self::Domain(err) if err.retry_after().is_some() => {
+                let wait = err.retry_after().unwrap_or_default();
+                headers.insert(header::RETRY_AFTER, retry_after_secs(wait).into());
+            }
+            Self::Timeout(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::Domain(leptodo::Error::Unavailable) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -43,6 +43,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge
+            } else if crate::deadline::is_body_timeout(&rejection) {
+                ApiError::SlowBody
             } else {
                 ApiError::MalformedJson(rejection.body_text())
             }

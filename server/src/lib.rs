@@ -5,12 +5,16 @@
 
 pub mod assets;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod openapi;
+pub mod privacy;
 pub mod routes;
 pub mod secrets;
 pub mod security;
+pub mod serve;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

@@ -8,7 +8,7 @@ async fn main() -> ExitCode {
     // `.env` fills in what the environment does not set; a missing file is fine.
     let dotenv = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init();
+    telemetry::init(cli.settings.serving.log_format);
     if let Err(err) = &dotenv
         && !err.not_found()
     {
@@ -83,6 +83,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Leptodo listening on http://{}",
                 app.local_addr()
             );
+            if let Some(addr) = app.metrics_addr() {
+                tracing::info!("metrics at http://{addr}/metrics");
+            }
             app.run_until(shutdown::signal()).await?;
             tracing::info!("stopped");
             Ok(())

@@ -76,9 +76,32 @@ mod responses {
         description = "Too many attempts: wait for `Retry-After` seconds"
     )]
     pub struct Errors429(#[to_schema] ErrorBody);
+
+    /// What a task write may also answer: its owner's quotas.
+    #[derive(IntoResponses)]
+    pub enum WriteErrors {
+        #[response(
+            status = 409,
+            description = "The account holds `MAX_TASKS_PER_USER` tasks (`TASK_LIMIT_REACHED`): \
+                           delete some to add more"
+        )]
+        TaskLimit(#[to_schema] ErrorBody),
+        #[response(
+            status = 429,
+            description = "Over `TASK_WRITE_RATE_LIMIT`: wait for `Retry-After` seconds"
+        )]
+        TooManyWrites(#[to_schema] ErrorBody),
+        #[response(
+            status = 507,
+            description = "The server's storage is full (`STORAGE_FULL`): nothing was saved"
+        )]
+        StorageFull(#[to_schema] ErrorBody),
+    }
 }
 
-pub use responses::{BodyErrors, Errors400, Errors401, Errors403, Errors404, Errors422, Errors429};
+pub use responses::{
+    BodyErrors, Errors400, Errors401, Errors403, Errors404, Errors422, Errors429, WriteErrors,
+};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -18,6 +18,7 @@ use leptodo::{
     session_cookie::SessionCookie,
     sessions::SessionPolicy,
     throttle::ThrottleSettings,
+    tasks::Tasks,
     tokens::{JwtAlgorithm, TokenSettings, remote::RemoteSettings},
 };
 use leptos::prelude::provide_context;
@@ -28,6 +29,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{CompressionLayer, DefaultPredicate, Predicate},
     set_header::SetResponseHeaderLayer,
+    timeout::RequestBodyTimeoutLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
 
@@ -36,7 +38,8 @@ use crate::{
     config::{Mode, Settings},
     error::MAX_BODY_BYTES,
     routes, secrets, security,
-    state::{AppState, Readiness},
+    serve::{self, ConnectionLimits},
+    state::{AppState, Readiness, RequestLimits},
 };
 
 /// How long in-flight requests get to finish once shutdown starts (orchestrators commonly wait
@@ -49,6 +52,8 @@ pub struct Application {
     router: Router,
     db: Database,
     auth: Auth,
+    connections: ConnectionLimits,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -142,6 +147,12 @@ impl Application {
         }
         let mut leptos_options = settings.leptos_options();
         leptos_options.output_name = bundle.public_name().into();
+        let serving = &settings.serving;
+        // Before the router: the recorder must exist when the first metric is recorded.
+        let metrics_addr = match serving.metrics_addr {
+            Some(addr) => Some(crate::metrics::listen(addr, db.clone()).await?),
+            None => None,
+        };
         let state = AppState {
             leptos_options,
             db: db.clone(),
@@ -153,6 +164,12 @@ impl Application {
             ready,
             outage: Default::default(),
             bundle,
+            tasks: Tasks::new(db.clone(), settings.limits.task_quota()),
+            limits: RequestLimits {
+                request_timeout: serving.request_timeout,
+                body_timeout: serving.body_timeout,
+                metrics: metrics_addr.is_some(),
+            },
         };
         let auth = state.auth.clone();
         Ok(Self {
@@ -160,6 +177,11 @@ impl Application {
             router: router(state),
             db,
             auth,
+            connections: ConnectionLimits {
+                header_timeout: serving.header_timeout,
+                max_connections: serve::max_connections(serving.max_connections),
+            },
+            metrics_addr,
         })
     }
 
@@ -173,6 +195,11 @@ impl Application {
         &self.db
     }
 
+    /// Where `/metrics` is served (`METRICS_ADDR`, port 0 resolved), if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
     /// Serves until `shutdown` completes, then stops accepting connections, lets in-flight
     /// requests finish (for up to [`SHUTDOWN_GRACE`]) and closes the database pool. Fails if
     /// requests were still running when the grace period ran out.
@@ -180,9 +207,6 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
         let background = tokio::spawn(self.auth.clone().run_background());
         let reindex = tokio::spawn(index_tasks_when_reachable(self.db.clone()));
         let (started, stopping) = tokio::sync::oneshot::channel::<()>();
@@ -190,7 +214,10 @@ impl Application {
             shutdown.await;
             let _ = started.send(());
         };
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(signal);
+        let served = async move {
+            serve::serve(self.listener, self.router, self.connections, signal).await;
+            Ok::<(), std::io::Error>(())
+        };
         let grace_over = async {
             match stopping.await {
                 Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
@@ -390,9 +417,11 @@ pub fn router(state: AppState) -> Router {
     // leptos_axum does not provide it by itself.
     let context = {
         let (db, auth, options) = (state.db.clone(), state.auth.clone(), options.clone());
+        let tasks = state.tasks.clone();
         move || {
             provide_context(db.clone());
             provide_context(auth.clone());
+            provide_context(tasks.clone());
             provide_context(options.clone());
         }
     };
@@ -402,7 +431,8 @@ pub fn router(state: AppState) -> Router {
     // Nested, so the handler sees the path inside the bundle folder.
     let bundle_route = format!("/{}", state.leptos_options.site_pkg_dir);
     let bundle = get(assets::serve).with_state(state.bundle.clone());
-    Router::new()
+    let limits = state.limits;
+    let router = Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::account::router())
@@ -454,6 +484,22 @@ pub fn router(state: AppState) -> Router {
             security::refuse_untrusted_origin,
         ))
         .layer(origins.cors())
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.request_timeout,
+            crate::deadline::answer_within,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.session_cookie(),
+            crate::privacy::private_by_default,
+        ));
+    // Measured only when someone collects the figures (METRICS_ADDR).
+    let router = if limits.metrics {
+        router.layer(axum::middleware::from_fn(crate::metrics::record))
+    } else {
+        router
+    };
+    router
         // 5xx answers are logged where they arise (once per outage for the 503s), not again
         // per request here.
         .layer(

@@ -13,7 +13,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use leptodo::{Auth, Database};
+use leptodo::{Auth, Database, tasks::Tasks};
 use leptos::config::LeptosOptions;
 
 use crate::security::TrustedOrigins;
@@ -27,6 +27,16 @@ pub struct AppState {
     pub ready: Readiness,
     pub outage: Outage,
     pub bundle: crate::assets::Bundle,
+    pub tasks: Tasks,
+    pub limits: RequestLimits,
+}
+
+/// The per-request limits (see `deadline`), and whether requests are measured for metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLimits {
+    pub request_timeout: Duration,
+    pub body_timeout: Duration,
+    pub metrics: bool,
 }
 
 /// Whether the database schema is in place. It is from the start, except when Postgres was

@@ -79,7 +79,14 @@ enum Source {
 /// was part of failed. Reported to the caller as an I/O error (the database is unavailable).
 #[derive(Debug, thiserror::Error)]
 #[error("the write was not committed: {0}")]
-struct NotCommitted(Arc<sqlx::Error>);
+pub(crate) struct NotCommitted(Arc<sqlx::Error>);
+
+impl NotCommitted {
+    /// The error that kept the batch from committing.
+    pub(crate) fn cause(&self) -> &sqlx::Error {
+        &self.0
+    }
+}
 
 fn not_committed(err: &Arc<sqlx::Error>) -> sqlx::Error {
     sqlx::Error::Io(std::io::Error::other(NotCommitted(err.clone())))
@@ -109,6 +116,11 @@ impl Writer {
     /// How many transactions the writer has committed so far (each holds one or more writes).
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    /// How many writes wait for the writer now (beyond those it is running).
+    pub fn queued(&self) -> usize {
+        self.inbox.max_capacity() - self.inbox.capacity()
     }
 
     /// Runs `op` on the writer's connection, inside the next batch, and returns its result
@@ -190,6 +202,7 @@ async fn run(mut source: Source, mut inbox: mpsc::Receiver<Message>, commits: Ar
             }
         }
         while !batch.is_empty() {
+            metrics::histogram!("leptodo_sqlite_write_batch_size").record(batch.len() as f64);
             if source.commit_some(&mut batch).await {
                 commits.fetch_add(1, Ordering::Relaxed);
             }

@@ -9,11 +9,13 @@
 //! - `statement`: SQL text with its arguments, bound alike on both backends.
 //! - `list`: the SQL that reads: pages of tasks, counts, tags.
 //! - `store`: the SQL that writes, with the search and tag rows and recurrence.
+//! - `quota`: [`Tasks`], the writes as callers make them, with the per-user quotas.
 
 mod fields;
 mod input;
 mod list;
 mod query;
+mod quota;
 mod statement;
 mod store;
 
@@ -23,7 +25,8 @@ pub use fields::{
 pub use input::{CreateTask, NewTask, TaskChanges, UpdateTask};
 pub use list::{TagCount, TaskCounts, counts, list, tags};
 pub use query::{Due, ListParams, ListQuery, Order, Sort, parse_id};
-pub use store::{create, delete, get, reindex, toggle, update};
+pub use quota::{TaskQuota, Tasks};
+pub use store::{get, reindex};
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};

@@ -134,15 +134,32 @@ fn next_occurrence(row: &TaskRow) -> Option<(Statement, Statement)> {
 
 /// Runs `$statement` (returning a task row) and what follows from it in one transaction: the
 /// row's index when `$reindex`, and its next occurrence when `$may_recur` and it is due one.
-/// Evaluates to the row, or `None` when no row matched.
+/// With `$cap` (`Some(Cap)`), the statement runs only while the owner holds fewer tasks than
+/// the cap. Evaluates to the row, or `None` when no row matched (or the cap was reached).
 macro_rules! write_task {
-    ($db:expr, $statement:expr, reindex: $reindex:expr, may_recur: $may_recur:expr) => {{
-        let (statement, reindex, may_recur): (Statement, bool, bool) =
-            ($statement, $reindex, $may_recur);
+    ($db:expr, $statement:expr, reindex: $reindex:expr, may_recur: $may_recur:expr, cap: $cap:expr) => {{
+        let (statement, reindex, may_recur, cap): (Statement, bool, bool, Option<Cap>) =
+            ($statement, $reindex, $may_recur, $cap);
         with_write_tx!($db, conn => {
-            let row: Option<TaskRow> = bind_args!(sqlx::query_as(&statement.sql), statement.args)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let room = match &cap {
+                None => true,
+                // On Postgres `FOR UPDATE` holds concurrent creates of the same user (from any
+                // instance) until this one commits; SQLite's one writer already does.
+                Some(cap) => {
+                    let held: Option<(i64,)> = sqlx::query_as(&cap.sql)
+                        .bind(&cap.owner)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    held.is_none_or(|(held,)| held < i64::from(cap.max))
+                }
+            };
+            let row: Option<TaskRow> = if room {
+                bind_args!(sqlx::query_as(&statement.sql), statement.args)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            } else {
+                None
+            };
             if let Some(row) = &row {
                 let mut follow = if reindex { row_index(row, true) } else { Vec::new() };
                 if may_recur && let Some((insert, mark)) = next_occurrence(row) {
@@ -162,6 +179,32 @@ macro_rules! write_task {
         })
         .map_err(write_error)
     }};
+    ($db:expr, $statement:expr, reindex: $reindex:expr, may_recur: $may_recur:expr) => {
+        write_task!($db, $statement, reindex: $reindex, may_recur: $may_recur, cap: None)
+    };
+}
+
+/// The most tasks a create may leave its owner with, and the statement that reads how many
+/// the owner holds (`users.task_count`, kept by triggers).
+struct Cap {
+    owner: String,
+    max: u32,
+    sql: &'static str,
+}
+
+impl Cap {
+    fn new(db: &Database, owner: &str, max: u32) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            max,
+            sql: match db.backend() {
+                crate::db::Backend::Postgres => {
+                    "SELECT task_count FROM users WHERE id = $1 FOR UPDATE"
+                }
+                crate::db::Backend::Sqlite => "SELECT task_count FROM users WHERE id = $1",
+            },
+        }
+    }
 }
 
 /// A write refused by a check: the only one input can reach is "a repeating task needs a due
@@ -175,10 +218,25 @@ fn write_error(err: sqlx::Error) -> Error {
     }
 }
 
-pub async fn create(db: &Database, owner: &str, task: &NewTask) -> Result<Task> {
-    let row = write_task!(db, insert_statement(owner, task), reindex: true, may_recur: false)?;
-    row.ok_or_else(|| Error::Internal("an insert returned no row".into()))?
-        .into_task()
+/// Stores a new task for `owner`, unless they already hold `max_tasks` (then
+/// [`Error::TaskLimitReached`], and nothing is written). The next occurrence of a repeating
+/// task is not held to the limit: completing a task never fails for it.
+pub async fn create(
+    db: &Database,
+    owner: &str,
+    task: &NewTask,
+    max_tasks: Option<u32>,
+) -> Result<Task> {
+    let cap = max_tasks.map(|max| Cap::new(db, owner, max));
+    let row = write_task!(
+        db, insert_statement(owner, task),
+        reindex: true, may_recur: false, cap: cap
+    )?;
+    match (row, max_tasks) {
+        (Some(row), _) => row.into_task(),
+        (None, Some(max)) => Err(Error::TaskLimitReached { max }),
+        (None, None) => Err(Error::Internal("an insert returned no row".into())),
+    }
 }
 
 pub async fn get(db: &Database, owner: &str, id: i64) -> Result<Task> {
@@ -347,8 +405,8 @@ mod tests {
             .id;
 
         let new = |t: &str| NewTask::titled(t);
-        let first = create(&db, &ada, &new("first")).await.unwrap();
-        let second = create(&db, &ada, &new("second")).await.unwrap();
+        let first = create(&db, &ada, &new("first"), None).await.unwrap();
+        let second = create(&db, &ada, &new("second"), None).await.unwrap();
         assert!(!first.completed && first.description.is_none());
 
         let listed = list(&db, &ada, &ListQuery::default()).await.unwrap();

@@ -32,19 +32,65 @@ pub enum Gate {
     Strangers(Duration),
 }
 
-/// The failed sign-ins of the last `limit.per`, per account (a normalised email).
-pub struct Failures {
-    limit: Limit,
-    accounts: Mutex<HashMap<String, VecDeque<Failure>>>,
-    /// Clients that proved they own an account (a password reset from them) within the window:
-    /// never refused on it, however many strangers fail.
-    trusted: Mutex<HashMap<String, Vec<(IpAddr, Instant)>>>,
+/// One failed sign-in within the window: how long ago, and from where.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Failure {
+    pub age: Duration,
+    pub client: Option<IpAddr>,
+}
+
+/// How many of an account's failures are kept: more than enough to decide with.
+pub(super) fn kept(limit: Limit) -> usize {
+    4 * limit.count.get() as usize
+}
+
+/// Where an attempt from `client` stands, given the account's failures of the last
+/// `limit.per` (oldest first), whichever store holds them:
+///
+/// - fewer than `limit.count` failures on the account: [`Gate::Open`];
+/// - otherwise a client with a failure of its own in the window: [`Gate::Closed`] until
+///   that failure is old;
+/// - otherwise, while fewer than `2 × limit.count` strangers have failed on it:
+///   [`Gate::Guarded`]; after that [`Gate::Strangers`].
+pub(super) fn decide(limit: Limit, failures: &[Failure], client: Option<IpAddr>) -> Gate {
+    let count = limit.count.get() as usize;
+    if failures.len() < count {
+        return Gate::Open;
+    }
+    let until_old = |failure: &Failure| {
+        limit
+            .per
+            .saturating_sub(failure.age)
+            .max(Duration::from_secs(1))
+    };
+    if let Some(own) = failures
+        .iter()
+        .find(|f| client.is_some() && f.client == client)
+    {
+        return Gate::Closed(until_old(own));
+    }
+    if failures.len() >= 3 * count {
+        // The budget, then twice as many strangers' guesses: closed to strangers until the
+        // oldest failure is forgotten.
+        return Gate::Strangers(until_old(&failures[0]));
+    }
+    Gate::Guarded(until_old(&failures[0]))
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Failure {
+struct Stamp {
     at: Instant,
     client: Option<IpAddr>,
+}
+
+/// The failed sign-ins of the last `limit.per` per account (a normalised email), in this
+/// process's memory.
+pub struct Failures {
+    limit: Limit,
+    accounts: Mutex<HashMap<String, VecDeque<Stamp>>>,
+    /// Clients that proved they own an account (a password reset from them) within the window:
+    /// never refused on it, however many strangers fail.
+    trusted: Mutex<HashMap<String, Vec<(IpAddr, Instant)>>>,
 }
 
 impl Failures {
@@ -56,13 +102,7 @@ impl Failures {
         }
     }
 
-    /// Where an attempt on `account` from `client` stands, without counting it.
-    ///
-    /// - fewer than `limit.count` failures on the account: [`Gate::Open`];
-    /// - otherwise a client with a failure of its own in the window: [`Gate::Closed`] until
-    ///   that failure is old;
-    /// - otherwise, while fewer than `2 × limit.count` strangers have failed on it:
-    ///   [`Gate::Guarded`]; after that [`Gate::Strangers`].
+    /// Where an attempt on `account` from `client` stands, without counting it: see [`decide`].
     pub fn gate(&self, account: &str, client: Option<IpAddr>) -> Gate {
         let now = Instant::now();
         if let Some(ip) = client {
@@ -77,28 +117,18 @@ impl Failures {
             }
         }
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(failures) = accounts.get_mut(account) else {
+        let Some(stamps) = accounts.get_mut(account) else {
             return Gate::Open;
         };
-        self.forget_old(failures, now);
-        let count = self.limit.count.get() as usize;
-        if failures.len() < count {
-            return Gate::Open;
-        }
-        let until_old =
-            |failure: &Failure| (failure.at + self.limit.per).saturating_duration_since(now);
-        if let Some(own) = failures
+        self.forget_old(stamps, now);
+        let failures: Vec<Failure> = stamps
             .iter()
-            .find(|f| client.is_some() && f.client == client)
-        {
-            return Gate::Closed(until_old(own).max(Duration::from_secs(1)));
-        }
-        if failures.len() >= 3 * count {
-            // The budget, then twice as many strangers' guesses: closed to strangers until the
-            // oldest failure is forgotten.
-            return Gate::Strangers(until_old(&failures[0]).max(Duration::from_secs(1)));
-        }
-        Gate::Guarded(until_old(&failures[0]).max(Duration::from_secs(1)))
+            .map(|s| Failure {
+                age: now.duration_since(s.at),
+                client: s.client,
+            })
+            .collect();
+        decide(self.limit, &failures, client)
     }
 
     /// Records a wrong password for `account` from `client`.
@@ -106,8 +136,8 @@ impl Failures {
         let now = Instant::now();
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         if accounts.len() >= MAX_ACCOUNTS && !accounts.contains_key(account) {
-            accounts.retain(|_, failures| {
-                failures
+            accounts.retain(|_, stamps| {
+                stamps
                     .back()
                     .is_some_and(|last| now.duration_since(last.at) < self.limit.per)
             });
@@ -115,21 +145,20 @@ impl Failures {
                 accounts.clear();
             }
         }
-        let failures = accounts.entry(account.to_string()).or_default();
-        self.forget_old(failures, now);
-        failures.push_back(Failure { at: now, client });
-        // More than enough to decide with; the oldest go first.
-        while failures.len() > 4 * self.limit.count.get() as usize {
-            failures.pop_front();
+        let stamps = accounts.entry(account.to_string()).or_default();
+        self.forget_old(stamps, now);
+        stamps.push_back(Stamp { at: now, client });
+        while stamps.len() > kept(self.limit) {
+            stamps.pop_front();
         }
     }
 
     /// A correct password from `client`: its own failures on `account` are forgotten.
     pub fn succeed(&self, account: &str, client: Option<IpAddr>) {
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(failures) = accounts.get_mut(account) {
-            failures.retain(|f| client.is_none() || f.client != client);
-            if failures.is_empty() {
+        if let Some(stamps) = accounts.get_mut(account) {
+            stamps.retain(|f| client.is_none() || f.client != client);
+            if stamps.is_empty() {
                 accounts.remove(account);
             }
         }
@@ -152,12 +181,12 @@ impl Failures {
         clients.push((ip, now));
     }
 
-    fn forget_old(&self, failures: &mut VecDeque<Failure>, now: Instant) {
-        while failures
+    fn forget_old(&self, stamps: &mut VecDeque<Stamp>, now: Instant) {
+        while stamps
             .front()
             .is_some_and(|f| now.duration_since(f.at) >= self.limit.per)
         {
-            failures.pop_front();
+            stamps.pop_front();
         }
     }
 }

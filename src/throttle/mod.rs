@@ -3,11 +3,15 @@
 //! ([`failures`]): guesses at one account are stopped wherever they come from, while its owner,
 //! from a client with no recent failure, still gets in with the right password.
 //!
-//! Limits are per server process: behind a load balancer each instance counts on its own.
+//! On SQLite (one instance) the counts live in this process's memory; on Postgres in the
+//! database ([`shared`]), so instances behind a load balancer share one allowance.
 
 mod failures;
+mod limiter;
+mod shared;
 use failures::Failures;
 pub use failures::Gate;
+pub use limiter::RateLimiter;
 
 use std::{
     collections::HashMap,
@@ -15,11 +19,10 @@ use std::{
     net::IpAddr,
     num::NonZeroU32,
     str::FromStr,
-    sync::atomic::{AtomicU32, Ordering},
     time::Duration,
 };
 
-use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
+use crate::db::{Database, DatabaseError};
 
 /// A quota: `count` attempts in a burst, refilled evenly over `per` (so `5/60s` allows five at
 /// once, then one every twelve seconds). `off` disables it.
@@ -27,15 +30,6 @@ use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
 pub struct Limit {
     pub count: NonZeroU32,
     pub per: Duration,
-}
-
-impl Limit {
-    fn quota(self) -> Quota {
-        let every = (self.per / self.count.get()).max(Duration::from_nanos(1));
-        Quota::with_period(every)
-            .expect("a positive period")
-            .allow_burst(self.count)
-    }
 }
 
 impl fmt::Display for Limit {
@@ -129,34 +123,6 @@ pub fn limit(count: u32, secs: u64) -> Limit {
 /// answer and no mail.
 const MAILS_PER_ADDRESS_PER_HOUR: u32 = 5;
 
-/// How often the limiters drop the state of keys that are back to full allowance.
-const PRUNE_EVERY: u32 = 4096;
-
-struct Limiter<K: std::hash::Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
-    checks: AtomicU32,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
-    fn new(limit: Limit) -> Self {
-        Self {
-            limiter: DefaultKeyedRateLimiter::keyed(limit.quota()),
-            checks: AtomicU32::new(0),
-        }
-    }
-
-    /// Counts one attempt for `key`; `Err(wait)` when over the limit.
-    fn check(&self, key: &K) -> Result<(), Duration> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
-        }
-        self.limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
-    }
-}
-
 /// The limits of [`AuthThrottle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleSettings {
@@ -212,9 +178,15 @@ impl Throttled {
 }
 
 pub struct AuthThrottle {
-    per_ip: HashMap<AuthAction, Limiter<IpAddr>>,
-    per_account: Option<Failures>,
-    mails_per_address: Option<Limiter<String>>,
+    per_ip: HashMap<AuthAction, RateLimiter>,
+    per_account: Option<AccountFailures>,
+    mails_per_address: Option<RateLimiter>,
+}
+
+/// Where the failed sign-ins per account are kept.
+enum AccountFailures {
+    Memory(Failures),
+    Shared { pool: sqlx::PgPool, limit: Limit },
 }
 
 impl fmt::Debug for AuthThrottle {
@@ -226,65 +198,135 @@ impl fmt::Debug for AuthThrottle {
     }
 }
 
+impl AuthAction {
+    /// The name of the action's limit, in metrics and in the shared store's keys.
+    fn scope(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::SignUp => "sign_up",
+            Self::PasswordCheck => "password_check",
+            Self::PasswordReset => "password_reset",
+            Self::VerificationMail => "verification_mail",
+        }
+    }
+}
+
 impl AuthThrottle {
-    pub fn new(settings: ThrottleSettings) -> Self {
+    /// The limits of `settings`, kept where `db` calls for (see [`RateLimiter::new`]).
+    pub fn new(settings: ThrottleSettings, db: &Database) -> Self {
         let per_ip = AuthAction::ALL
             .into_iter()
-            .filter_map(|action| Some((action, Limiter::new(action.limit(&settings)?))))
+            .filter_map(|action| {
+                let limit = action.limit(&settings)?;
+                Some((action, RateLimiter::new(action.scope(), limit, db)))
+            })
             .collect();
+        let per_account = settings.per_account.map(|limit| match db {
+            Database::Postgres(pool) => AccountFailures::Shared {
+                pool: pool.clone(),
+                limit,
+            },
+            Database::Sqlite(_) => AccountFailures::Memory(Failures::new(limit)),
+        });
         Self {
             per_ip,
-            per_account: settings.per_account.map(Failures::new),
+            per_account,
             mails_per_address: settings.mail.map(|_| {
-                Limiter::new(Limit {
-                    count: NonZeroU32::new(MAILS_PER_ADDRESS_PER_HOUR).expect("non-zero"),
-                    per: Duration::from_secs(3600),
-                })
+                RateLimiter::new(
+                    "mails_per_address",
+                    limit(MAILS_PER_ADDRESS_PER_HOUR, 3600),
+                    db,
+                )
             }),
         }
     }
 
     /// Counts an attempt of `action` from `ip`, before any password is hashed or mail queued.
-    pub fn check(&self, action: AuthAction, ip: Option<IpAddr>) -> Result<(), Throttled> {
-        if let (Some(limiter), Some(ip)) = (self.per_ip.get(&action), ip) {
-            limiter.check(&ip).map_err(Throttled::Ip)?;
+    pub async fn check(
+        &self,
+        action: AuthAction,
+        ip: Option<IpAddr>,
+    ) -> Result<Result<(), Throttled>, DatabaseError> {
+        if let (Some(limiter), Some(ip)) = (self.per_ip.get(&action), ip)
+            && let Some(wait) = limiter.check(&ip.to_string()).await?
+        {
+            return Ok(Err(Throttled::Ip(wait)));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Where a sign-in on `account` (a normalised email) from `ip` stands; see [`Gate`].
+    pub async fn gate(&self, account: &str, ip: Option<IpAddr>) -> Result<Gate, DatabaseError> {
+        Ok(match &self.per_account {
+            None => Gate::Open,
+            Some(AccountFailures::Memory(failures)) => failures.gate(account, ip),
+            Some(AccountFailures::Shared { pool, limit }) => {
+                let (failures, proven) =
+                    shared::failures(pool, account, ip, *limit, failures::kept(*limit)).await?;
+                if proven {
+                    Gate::Open
+                } else {
+                    failures::decide(*limit, &failures, ip)
+                }
+            }
+        })
+    }
+
+    /// Records a wrong password on `account` from `ip`.
+    pub async fn fail(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        match &self.per_account {
+            None => {}
+            Some(AccountFailures::Memory(failures)) => failures.fail(account, ip),
+            Some(AccountFailures::Shared { pool, .. }) => {
+                shared::record(pool, account, ip, false).await?
+            }
         }
         Ok(())
     }
 
-    /// Where a sign-in on `account` (a normalised email) from `ip` stands; see [`Gate`].
-    pub fn gate(&self, account: &str, ip: Option<IpAddr>) -> Gate {
-        self.per_account
-            .as_ref()
-            .map_or(Gate::Open, |failures| failures.gate(account, ip))
-    }
-
-    /// Records a wrong password on `account` from `ip`.
-    pub fn fail(&self, account: &str, ip: Option<IpAddr>) {
-        if let Some(failures) = &self.per_account {
-            failures.fail(account, ip);
-        }
-    }
-
     /// Records a correct password on `account` from `ip`.
-    pub fn succeed(&self, account: &str, ip: Option<IpAddr>) {
-        if let Some(failures) = &self.per_account {
-            failures.succeed(account, ip);
+    pub async fn succeed(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        match (&self.per_account, ip) {
+            (Some(AccountFailures::Memory(failures)), _) => failures.succeed(account, ip),
+            (Some(AccountFailures::Shared { pool, .. }), Some(ip)) => {
+                shared::forget(pool, account, ip).await?
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     /// `ip` proved it owns `account` (a password reset): see [`Failures::trust`].
-    pub fn trust(&self, account: &str, ip: Option<IpAddr>) {
-        if let Some(failures) = &self.per_account {
-            failures.trust(account, ip);
+    pub async fn trust(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        match (&self.per_account, ip) {
+            (Some(AccountFailures::Memory(failures)), _) => failures.trust(account, ip),
+            (Some(AccountFailures::Shared { pool, .. }), Some(ip)) => {
+                shared::forget(pool, account, ip).await?;
+                shared::record(pool, account, Some(ip), true).await?;
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     /// Whether another mail may go to `address` this hour.
-    pub fn may_mail(&self, address: &str) -> bool {
-        self.mails_per_address
-            .as_ref()
-            .is_none_or(|limiter| limiter.check(&address.to_string()).is_ok())
+    pub async fn may_mail(&self, address: &str) -> Result<bool, DatabaseError> {
+        Ok(match &self.mails_per_address {
+            None => true,
+            Some(limiter) => limiter.check(address).await?.is_none(),
+        })
+    }
+
+    /// Deletes shared throttling state no decision needs any more (Postgres only).
+    pub async fn sweep(&self, db: &Database) -> Result<u64, DatabaseError> {
+        let window = match &self.per_account {
+            Some(AccountFailures::Shared { limit, .. }) => limit.per,
+            _ => Duration::ZERO,
+        };
+        match db {
+            Database::Postgres(pool) => shared::sweep(pool, window).await,
+            Database::Sqlite(_) => Ok(0),
+        }
     }
 }
 
@@ -314,52 +356,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn ip_limits_are_per_action() {
-        let throttle = AuthThrottle::new(ThrottleSettings {
-            per_ip: limit("2/60s"),
-            per_account: None,
-            ..ThrottleSettings::default()
-        });
+    async fn memory() -> Database {
+        // SQLite: every limit is kept in this process's memory.
+        Database::connect("sqlite::memory:", 1).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn ip_limits_are_per_action() {
+        let throttle = AuthThrottle::new(
+            ThrottleSettings {
+                per_ip: limit("2/60s"),
+                per_account: None,
+                ..ThrottleSettings::default()
+            },
+            &memory().await,
+        );
         let ip = Some(IpAddr::from([192, 0, 2, 4]));
-        assert!(throttle.check(AuthAction::SignIn, ip).is_ok());
-        assert!(throttle.check(AuthAction::SignIn, ip).is_ok());
-        let stopped = throttle.check(AuthAction::SignIn, ip).unwrap_err();
+        let check = |action| throttle.check(action, ip);
+        assert!(check(AuthAction::SignIn).await.unwrap().is_ok());
+        assert!(check(AuthAction::SignIn).await.unwrap().is_ok());
+        let stopped = check(AuthAction::SignIn).await.unwrap().unwrap_err();
         assert_eq!(stopped.scope(), "ip");
         assert!(stopped.retry_after() > Duration::ZERO);
         // Sign-ups from the same address have their own allowance; the account routes have
         // Better Auth's fixed rule (3 per 10 s for a password check).
-        assert!(throttle.check(AuthAction::SignUp, ip).is_ok());
+        assert!(check(AuthAction::SignUp).await.unwrap().is_ok());
         for _ in 0..3 {
-            assert!(throttle.check(AuthAction::PasswordCheck, ip).is_ok());
+            assert!(check(AuthAction::PasswordCheck).await.unwrap().is_ok());
         }
-        assert!(throttle.check(AuthAction::PasswordCheck, ip).is_err());
+        assert!(check(AuthAction::PasswordCheck).await.unwrap().is_err());
     }
 
-    #[test]
-    fn one_address_gets_a_few_mails_an_hour() {
-        let throttle = AuthThrottle::new(ThrottleSettings::default());
+    #[tokio::test]
+    async fn one_address_gets_a_few_mails_an_hour() {
+        let throttle = AuthThrottle::new(ThrottleSettings::default(), &memory().await);
         for _ in 0..MAILS_PER_ADDRESS_PER_HOUR {
-            assert!(throttle.may_mail("ada@example.com"));
+            assert!(throttle.may_mail("ada@example.com").await.unwrap());
         }
-        assert!(!throttle.may_mail("ada@example.com"));
-        assert!(throttle.may_mail("bob@example.com"));
+        assert!(!throttle.may_mail("ada@example.com").await.unwrap());
+        assert!(throttle.may_mail("bob@example.com").await.unwrap());
     }
 
-    #[test]
-    fn off_means_unlimited() {
-        let throttle = AuthThrottle::new(ThrottleSettings {
-            per_ip: None,
-            per_account: None,
-            password_check: None,
-            mail: None,
-        });
+    #[tokio::test]
+    async fn off_means_unlimited() {
+        let throttle = AuthThrottle::new(
+            ThrottleSettings {
+                per_ip: None,
+                per_account: None,
+                password_check: None,
+                mail: None,
+            },
+            &memory().await,
+        );
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..1000 {
-            assert!(throttle.check(AuthAction::SignIn, Some(ip)).is_ok());
-            throttle.fail("x@e.com", Some(ip));
-            assert_eq!(throttle.gate("x@e.com", Some(ip)), Gate::Open);
-            assert!(throttle.may_mail("x@e.com"));
+            assert!(
+                throttle
+                    .check(AuthAction::SignIn, Some(ip))
+                    .await
+                    .unwrap()
+                    .is_ok()
+            );
+            throttle.fail("x@e.com", Some(ip)).await.unwrap();
+            assert_eq!(
+                throttle.gate("x@e.com", Some(ip)).await.unwrap(),
+                Gate::Open
+            );
+            assert!(throttle.may_mail("x@e.com").await.unwrap());
         }
     }
 }

@@ -111,8 +111,8 @@ pub async fn add_task(
     due_date: Option<String>,
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
-    use leptodo::tasks::{self, CreateTask, NewTask};
-    crate::session::server::as_user("/", |db, user| async move {
+    use leptodo::tasks::{CreateTask, NewTask};
+    crate::session::server::as_user("/", |tasks, user| async move {
         let task = NewTask::parse(&CreateTask {
             title,
             description,
@@ -121,25 +121,23 @@ pub async fn add_task(
             due_date: server::chosen(due_date),
             recurrence: server::chosen(recurrence),
         })?;
-        Ok(server::view(tasks::create(&db, &user.id, &task).await?))
+        Ok(server::view(tasks.create(&user.id, &task).await?))
     })
     .await
 }
 
 #[server]
 pub async fn toggle_task(id: i64) -> Result<TaskView, UiError> {
-    crate::session::server::as_user("/", |db, user| async move {
-        Ok(server::view(
-            leptodo::tasks::toggle(&db, &user.id, id).await?,
-        ))
+    crate::session::server::as_user("/", |tasks, user| async move {
+        Ok(server::view(tasks.toggle(&user.id, id).await?))
     })
     .await
 }
 
 #[server]
 pub async fn delete_task(id: i64) -> Result<i64, UiError> {
-    crate::session::server::as_user("/", |db, user| async move {
-        leptodo::tasks::delete(&db, &user.id, id).await?;
+    crate::session::server::as_user("/", |tasks, user| async move {
+        tasks.delete(&user.id, id).await?;
         Ok(id)
     })
     .await
@@ -157,8 +155,8 @@ pub async fn update_task(
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
     use crate::session::server::{as_user, referring_page};
-    use leptodo::tasks::{self, TaskChanges, UpdateTask};
-    let task = as_user("/", |db, user| async move {
+    use leptodo::tasks::{TaskChanges, UpdateTask};
+    let task = as_user("/", |tasks, user| async move {
         // The form shows every field, so every field is set (an empty one clears it).
         let changes = TaskChanges::parse(&UpdateTask {
             title: Some(Some(title)),
@@ -169,7 +167,7 @@ pub async fn update_task(
             due_date: Some(server::chosen(due_date)),
             recurrence: Some(server::chosen(recurrence)),
         })?;
-        Ok(tasks::update(&db, &user.id, id, &changes).await?)
+        Ok(tasks.update(&user.id, id, &changes).await?)
     })
     .await?;
     // Close the editor: back to the page without `edit=`.

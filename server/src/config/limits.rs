@@ -1,8 +1,8 @@
 //! The per-IP limits of the account routes beyond sign-in and sign-up (Better Auth's rules by
-//! default).
+//! default), and the per-user quotas on tasks.
 
 use clap::Args;
-use leptodo::throttle::LimitSetting;
+use leptodo::{tasks::TaskQuota, throttle::LimitSetting};
 
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Accounts and tokens")]
@@ -24,4 +24,28 @@ pub struct LimitOptions {
         global = true
     )]
     pub rate_limit_mail: LimitSetting,
+
+    /// The most tasks one account may keep (a create past it is refused with
+    /// TASK_LIMIT_REACHED), or 0 for no limit.
+    #[arg(long, env = "MAX_TASKS_PER_USER", default_value_t = 10_000, global = true)]
+    pub max_tasks_per_user: u32,
+
+    /// Task creates, changes and deletes allowed per account: COUNT/PERIOD (a burst of COUNT,
+    /// refilled evenly over PERIOD) or off. Past it: 429 with Retry-After.
+    #[arg(
+        long,
+        env = "TASK_WRITE_RATE_LIMIT",
+        default_value = "1000/60s",
+        global = true
+    )]
+    pub task_write_rate_limit: LimitSetting,
+}
+
+impl LimitOptions {
+    pub fn task_quota(&self) -> TaskQuota {
+        TaskQuota {
+            max_tasks: Some(self.max_tasks_per_user).filter(|&max| max > 0),
+            writes: self.task_write_rate_limit.0,
+        }
+    }
 }

@@ -3,8 +3,10 @@
 
 mod limits;
 mod mail;
+mod serving;
 pub use limits::LimitOptions;
 pub use mail::MailOptions;
+pub use serving::{LogFormat, ServingOptions};
 
 use std::{convert::Infallible, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -128,6 +130,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub limits: LimitOptions,
+
+    #[command(flatten)]
+    pub serving: ServingOptions,
 }
 
 impl Settings {
@@ -226,6 +231,13 @@ pub struct AuthOptions {
     )]
     pub rate_limit_account: LimitSetting,
 
+    /// `true` or `false`: whether the session cookie is `Secure` (with the `__Secure-` name),
+    /// overriding the choice made from BETTER_AUTH_URL (https → Secure) — e.g. `true` behind
+    /// a proxy that terminates TLS for an http:// BETTER_AUTH_URL. Better Auth's
+    /// `advanced.useSecureCookies`.
+    #[arg(long, env = "BETTER_AUTH_SECURE", value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub secure: Option<bool>,
+
     /// Take the client IP from the last X-Forwarded-For entry (only behind a proxy that sets it).
     #[arg(
         long,
@@ -248,9 +260,11 @@ pub struct AuthOptions {
 impl AuthOptions {
     /// Whether the session cookie must be `Secure` (the app is served over https).
     pub fn secure_cookies(&self) -> bool {
-        self.base_url
-            .as_deref()
-            .is_some_and(|url| url.starts_with("https://"))
+        self.secure.unwrap_or_else(|| {
+            self.base_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://"))
+        })
     }
 
     /// The external issuer's key set URL (JWT_JWKS_URL, else AUTH_JWKS_URL), if any.
@@ -409,6 +423,8 @@ impl Settings {
         settings.auth.rate_limit_account = LimitSetting(None);
         settings.limits.rate_limit_password_check = LimitSetting(None);
         settings.limits.rate_limit_mail = LimitSetting(None);
+        // Tests write far faster than a person; the quota tests set their own.
+        settings.limits.task_write_rate_limit = LimitSetting(None);
         settings
     }
 
@@ -514,6 +530,18 @@ mod tests {
         ])
         .unwrap();
         assert!(!format!("{cli:?}").contains("must-not-leak"));
+    }
+
+    #[test]
+    fn better_auth_secure_overrides_the_scheme() {
+        let secure = |flags: &[&str]| Settings::from_flags(flags).unwrap().auth.secure_cookies();
+        assert!(!secure(&[]));
+        assert!(secure(&["--base-url", "https://todo.example.com"]));
+        // Behind a proxy that terminates TLS: http inside, Secure cookies outside.
+        assert!(secure(&["--base-url", "http://todo.internal", "--secure", "true"]));
+        assert!(!secure(&["--base-url", "https://todo.example.com", "--secure", "false"]));
+        assert!(secure(&["--secure", "1"]));
+        assert!(Settings::from_flags(["--secure", "maybe"]).is_err());
     }
 
     #[test]

@@ -198,7 +198,7 @@ pub async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiRes
     security(("session_cookie" = []))
 )]
 pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
-    if auth.session_cookie().read(&headers).is_none() {
+    if auth.session_cookie().read(&headers) == leptodo::session_cookie::Carried::None {
         return Err(
             Error::Unauthenticated("sign in first: the request has no session cookie").into(),
         );

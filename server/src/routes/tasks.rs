@@ -13,14 +13,15 @@ use axum::{
 use leptodo::{
     Database,
     tasks::{
-        self, CreateTask, ListParams, ListQuery, NewTask, TagCount, Task, TaskChanges, UpdateTask,
+        self, CreateTask, ListParams, ListQuery, NewTask, TagCount, Task, TaskChanges, Tasks,
+        UpdateTask,
     },
 };
 
 use crate::{
     error::ApiResult,
     extract::{JsonBody, TaskOwner},
-    openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422},
+    openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422, WriteErrors},
     state::AppState,
 };
 
@@ -81,19 +82,19 @@ pub async fn tags(
     request_body = CreateTask,
     responses(
         (status = 201, description = "The new task", body = Task),
-        Errors401, Errors403, Errors422, BodyErrors,
+        Errors401, Errors403, Errors422, BodyErrors, WriteErrors,
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn create(
     TaskOwner(owner): TaskOwner,
-    State(db): State<Database>,
+    State(writes): State<Tasks>,
     JsonBody(input): JsonBody<CreateTask>,
 ) -> ApiResult<(StatusCode, Json<Task>)> {
     let task = NewTask::parse(&input)?;
     Ok((
         StatusCode::CREATED,
-        Json(tasks::create(&db, &owner, &task).await?),
+        Json(writes.create(&owner, &task).await?),
     ))
 }
 
@@ -123,19 +124,19 @@ pub async fn read(
     request_body = UpdateTask,
     responses(
         (status = 200, description = "The changed task", body = Task),
-        Errors401, Errors403, Errors404, Errors422, BodyErrors,
+        Errors401, Errors403, Errors404, Errors422, BodyErrors, WriteErrors,
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn update(
     TaskOwner(owner): TaskOwner,
-    State(db): State<Database>,
+    State(writes): State<Tasks>,
     Path((_, id)): Path<(String, String)>,
     JsonBody(input): JsonBody<UpdateTask>,
 ) -> ApiResult<Json<Task>> {
     let id = tasks::parse_id(&id)?;
     let changes = TaskChanges::parse(&input)?;
-    Ok(Json(tasks::update(&db, &owner, id, &changes).await?))
+    Ok(Json(writes.update(&owner, id, &changes).await?))
 }
 
 /// Delete a task.
@@ -144,17 +145,17 @@ pub async fn update(
     params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
         (status = 204, description = "Deleted"),
-        Errors401, Errors403, Errors404, Errors422,
+        Errors401, Errors403, Errors404, Errors422, WriteErrors,
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn remove(
     TaskOwner(owner): TaskOwner,
-    State(db): State<Database>,
+    State(writes): State<Tasks>,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id = tasks::parse_id(&id)?;
-    tasks::delete(&db, &owner, id).await?;
+    writes.delete(&owner, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,15 +165,15 @@ pub async fn remove(
     params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
         (status = 200, description = "The task with `completed` flipped. Completing a repeating task also creates its next occurrence (once)", body = Task),
-        Errors401, Errors403, Errors404, Errors422,
+        Errors401, Errors403, Errors404, Errors422, WriteErrors,
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub async fn toggle(
     TaskOwner(owner): TaskOwner,
-    State(db): State<Database>,
+    State(writes): State<Tasks>,
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Task>> {
     let id = tasks::parse_id(&id)?;
-    Ok(Json(tasks::toggle(&db, &owner, id).await?))
+    Ok(Json(writes.toggle(&owner, id).await?))
 }

@@ -478,3 +478,54 @@ fn without_smtp_development_logs_the_mail_and_production_says_it_is_off() {
     let text = read_log(&log, "");
     assert!(!text.contains("/api/auth/reset-password/"), "{text}");
 }
+
+/// `LOG_FORMAT=json`: every line the server writes is one JSON object — the audit events and,
+/// when `RUST_LOG` enables it, the access log included.
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,tower_http=debug");
+    let (mut child, listening, log) = start_with_log(cmd);
+    let base = format!("http://{listening}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        for (path, body) in [
+            ("/api/auth/sign-up/email", serde_json::json!({"name": "Ada \"quoted\"\nname", "email": "ada@example.com", "password": "hunter2-but-longer"})),
+            ("/api/auth/sign-in/email", serde_json::json!({"email": "ada@example.com", "password": "wrong-password-guess"})),
+        ] {
+            client.post(format!("{base}{path}")).json(&body).send().await.unwrap();
+        }
+        client.get(format!("{base}/api/nowhere")).send().await.unwrap();
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    wait_with_timeout(&mut child.0, Duration::from_secs(15));
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(lines.len() >= 4, "{lines:?}");
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+        })
+        .collect();
+    assert!(events.iter().all(|e| e["level"].is_string() && e["timestamp"].is_string()));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "sign_in" && e["outcome"] == "failure"),
+        "{lines:#?}"
+    );
+    assert!(
+        events.iter().any(|e| e["target"] == "tower_http::trace::on_response"),
+        "no access log line in {lines:#?}"
+    );
+}

@@ -15,6 +15,7 @@ mod openapi;
 mod organize;
 mod pages;
 mod postgres;
+mod production;
 pub mod process;
 mod reliability;
 mod smtp;

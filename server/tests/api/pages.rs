@@ -130,7 +130,7 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
 }
 
 /// The `action` of the page's form that calls server function `name`.
-fn form_action(html: &str, name: &str) -> String {
+pub(crate) fn form_action(html: &str, name: &str) -> String {
     let start = html
         .find(&format!("action=\"/api/{name}"))
         .unwrap_or_else(|| panic!("no form for {name} in {html}"));

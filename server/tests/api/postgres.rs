@@ -277,3 +277,148 @@ async fn a_bad_value_is_not_mistaken_for_an_outage() {
     assert!(!err.is_unavailable(), "{err} taken for an outage");
     db.close().await;
 }
+
+/// Two instances on one database, with the limits given as environment variables.
+fn two_instances_with(
+    dir: &std::path::Path,
+    url: &str,
+    limits: &[(&str, &str)],
+) -> Vec<(crate::process::KillOnDrop, String)> {
+    (0..2)
+        .map(|_| {
+            let mut cmd = crate::process::leptodo(dir);
+            cmd.args(["serve", "--addr", "127.0.0.1:0"])
+                .env("DATABASE_URL", url)
+                .env("BETTER_AUTH_SECRET", crate::helpers::TEST_SECRET);
+            for (key, value) in limits {
+                cmd.env(key, value);
+            }
+            let (child, address) = crate::process::start(cmd);
+            (child, format!("http://{address}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
+async fn guesses_spread_over_two_instances_count_together() {
+    let url = create_postgres_database(&postgres_admin_url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let servers = two_instances_with(
+        dir.path(),
+        &url,
+        &[("AUTH_RATE_LIMIT_IP", "6/60s"), ("AUTH_RATE_LIMIT_ACCOUNT", "off")],
+    );
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for n in 0..8 {
+        let base = &servers[n % 2].1;
+        let response = client
+            .post(format!("{base}/api/auth/sign-in/email"))
+            .json(&json!({"email": "ada@example.com", "password": "a wrong guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    // Six guesses in all, whichever instance got them; alone each would have allowed six.
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 429, 429]);
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
+async fn account_guards_and_task_quotas_are_shared_by_every_instance() {
+    let url = create_postgres_database(&postgres_admin_url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let servers = two_instances_with(
+        dir.path(),
+        &url,
+        &[
+            ("AUTH_RATE_LIMIT_IP", "off"),
+            ("AUTH_RATE_LIMIT_ACCOUNT", "3/5m"),
+            ("TASK_WRITE_RATE_LIMIT", "4/60s"),
+        ],
+    );
+    let (a, b) = (&servers[0].1, &servers[1].1);
+    let client = reqwest::Client::new();
+    let signed: Value = client
+        .post(format!("{a}/api/auth/sign-up/email"))
+        .json(&json!({"name": "Ada", "email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Wrong passwords from one client, alternating instances: after three, that client is
+    // refused unchecked everywhere — even with the right password.
+    for n in 0..3 {
+        let base = if n % 2 == 0 { a } else { b };
+        let wrong = client
+            .post(format!("{base}/api/auth/sign-in/email"))
+            .json(&json!({"email": "ada@example.com", "password": "a wrong guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+    }
+    let refused = client
+        .post(format!("{b}/api/auth/sign-in/email"))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    // Task writes: four in all, over both instances.
+    let (id, token) = (
+        signed["user"]["id"].as_str().unwrap(),
+        signed["token"].as_str().unwrap(),
+    );
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let base = if n % 2 == 0 { a } else { b };
+        let response = client
+            .post(format!("{base}/api/{id}/tasks"))
+            .bearer_auth(token)
+            .json(&json!({"title": format!("task {n}")}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 429, 429]);
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres: scripts/test runs it in its Postgres stage"]
+async fn sign_in_finds_the_user_by_an_index() {
+    let url = create_postgres_database(&postgres_admin_url()).await;
+    let db = leptodo::Database::connect(&url, 1).await.unwrap();
+    db.migrate().await.unwrap();
+    let leptodo::Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    // With sequential scans priced out, a plan still scanning the table has no index to use.
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan: Vec<(String,)> = sqlx::query_as(&format!(
+        "EXPLAIN {}",
+        leptodo::users::FIND_WITH_PASSWORD_HASH
+    ))
+    .bind("ada@example.com")
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let plan: Vec<String> = plan.into_iter().map(|(line,)| line).collect();
+    let users_scan = plan
+        .iter()
+        .find(|line| line.contains(" on users"))
+        .unwrap_or_else(|| panic!("no scan of users in {plan:#?}"));
+    assert!(
+        users_scan.contains("Index") && !users_scan.contains("Seq Scan"),
+        "{plan:#?}"
+    );
+}

@@ -41,12 +41,10 @@ pub fn start(cmd: Command) -> (KillOnDrop, String) {
 
 /// Like [`start`], also handing back the rest of the server's log, line by line.
 pub fn start_with_log(mut cmd: Command) -> (KillOnDrop, String, mpsc::Receiver<String>) {
-    let mut child = KillOnDrop(
-        cmd.env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    if !cmd.get_envs().any(|(key, _)| key == "RUST_LOG") {
+        cmd.env("RUST_LOG", "info");
+    }
+    let mut child = KillOnDrop(cmd.stderr(Stdio::piped()).spawn().unwrap());
     let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -60,8 +58,9 @@ pub fn start_with_log(mut cmd: Command) -> (KillOnDrop, String, mpsc::Receiver<S
             .expect("the server should log that it is listening");
         if let Some(at) = line.find("listening on http://") {
             let rest = &line[at + "listening on http://".len()..];
+            // Text logs end the address with a space, JSON ones with a quote.
             break rest
-                .split_whitespace()
+                .split(|c: char| c.is_whitespace() || c == '"')
                 .next()
                 .unwrap_or_default()
                 .to_string();

@@ -1,0 +1,39 @@
+//! How long a request may take: its body must arrive within `HTTP_BODY_TIMEOUT` (else 408,
+//! from [`crate::extract::JsonBody`]) and its answer must be ready within
+//! `HTTP_REQUEST_TIMEOUT` (else a JSON 503, code `TIMEOUT`). A handler past its deadline is
+//! dropped: a Postgres transaction in flight rolls back; a SQLite write already handed to the
+//! writer still commits, so the answer tells the client to check before retrying.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::error::ApiError;
+
+/// Middleware: the JSON 503 once `limit` has passed without an answer.
+pub async fn answer_within(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_ms = limit.as_millis() as u64, "a request ran past its deadline");
+            metrics::counter!("leptodo_http_request_timeouts_total").increment(1);
+            ApiError::Timeout(limit.as_secs().max(1)).into_response()
+        }
+    }
+}
+
+/// Whether a body failed because `tower_http`'s body timeout ran out.
+pub fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
