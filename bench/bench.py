@@ -56,6 +56,7 @@ import better_auth_password  # noqa: E402  (the reference's own scheme, shared, 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import organize  # noqa: E402  (the filters/sorts/search rows)
+import signin_pg as signin_pg_bench  # noqa: E402  (sign-in at 1,000,000 users on Postgres)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -289,12 +290,13 @@ class Server:
         self._log_file.close()
 
 
-def start_leptodo(db_path: Path, secret: str, workdir: Path, name: str = "leptodo") -> Server:
+def start_leptodo(db: Path | str, secret: str, workdir: Path, name: str = "leptodo") -> Server:
+    """Leptodo on a SQLite file (a path) or a database URL."""
     return Server(
         name,
         [str(SERVER_BIN), "serve"],
         {
-            "DATABASE_URL": f"sqlite://{db_path}",
+            "DATABASE_URL": db if isinstance(db, str) else f"sqlite://{db}",
             "LEPTOS_SITE_ADDR": "127.0.0.1:{port}",
             "LEPTOS_SITE_ROOT": str(SITE_ROOT),
             "BETTER_AUTH_SECRET": secret,
@@ -585,6 +587,16 @@ def machine_description() -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def write_part(out: Path, name: str, result, report_of, workdir: Path) -> None:
+    """Prints and writes the report of a run of one part alone (`--only organize`, …)."""
+    text = "\n".join(report_of(result)) if result else "nothing to run"
+    print(text)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.md").write_text(text + "\n")
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000)
@@ -598,11 +610,15 @@ def main() -> None:
     parser.add_argument("--scale", default="1000,100000,1000000",
                         help="task counts for the scale curve ('' to skip)")
     parser.add_argument("--scale-duration", type=int, default=10)
-    parser.add_argument("--only", choices=["leptodo", "compare", "organize"], default="compare",
+    parser.add_argument("--only", choices=["leptodo", "compare", "organize", "signin-pg"],
+                        default="compare",
                         help="'leptodo' skips the reference (for profiling); 'organize' runs "
-                             "only the filters/sorts/search rows")
+                             "only the filters/sorts/search rows; 'signin-pg' only the "
+                             "Postgres sign-in at --signin-pg-users")
     parser.add_argument("--organize-users", type=int, default=100,
                         help="users x 10,000 tasks for the organizing rows (0 to skip)")
+    parser.add_argument("--signin-pg-users", type=int, default=1_000_000,
+                        help="users for the Postgres sign-in rows (0 to skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "target" / "bench")
     args = parser.parse_args()
 
@@ -619,18 +635,21 @@ def main() -> None:
     servers: list[Server] = []
     argon = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1,
                                   hash_len=32, salt_len=16, type=argon2.Type.ID)
+    signin_pg = None
+    if args.signin_pg_users > 0 and args.only in ("compare", "signin-pg"):
+        signin_pg = signin_pg_bench.run(SERVER_BIN, start_leptodo, secret, workdir,
+                                        argon.hash(PASSWORD), PASSWORD, log,
+                                        users=args.signin_pg_users)
+    if args.only == "signin-pg":
+        write_part(args.out, "signin-pg", signin_pg, signin_pg_bench.report, workdir)
+        return
     organized = None
     if args.organize_users > 0:
         organized = organize.run(SERVER_BIN, make_users, start_leptodo, insert_accounts, secret,
                                  workdir, argon.hash(PASSWORD), timestamp(SEED_START), log,
                                  users=args.organize_users)
     if args.only == "organize":
-        text = "\n".join(organize.report(organized)) if organized else "nothing to run"
-        print(text)
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "organize.md").write_text(text + "\n")
-        (args.out / "organize.json").write_text(json.dumps(organized, indent=2) + "\n")
-        shutil.rmtree(workdir, ignore_errors=True)
+        write_part(args.out, "organize", organized, organize.report, workdir)
         return
     try:
         log(f"seeding {args.users:,} users × {args.tasks} tasks into two databases ({workdir})")
@@ -716,6 +735,8 @@ def main() -> None:
                       time.monotonic() - began)
         if organized:
             text += "\n" + "\n".join(organize.report(organized))
+        if signin_pg:
+            text += "\n\n" + "\n".join(signin_pg_bench.report(signin_pg))
         print(text)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.md").write_text(text + "\n")
@@ -725,7 +746,7 @@ def main() -> None:
             "leptodo": {k: vars(v) | {"rps": v.rps} for k, v in lep.items()},
             "reference": {k: vars(v) | {"rps": v.rps} for k, v in ref.items()},
             "peak_rss_kib": rss, "front_end": fe, "ssr": ssr, "scale": scale,
-            "organize": organized,
+            "organize": organized, "signin_pg": signin_pg,
         }, indent=2) + "\n")
         log(f"written: {args.out / 'report.md'}, {args.out / 'results.json'}")
         if failures:

@@ -153,11 +153,23 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        assert_eq!(SessionCookie { secure: false }.read(&headers), Carried::Several);
+        assert_eq!(
+            SessionCookie { secure: false }.read(&headers),
+            Carried::Several
+        );
         // The same across two Cookie headers.
         let mut split = HeaderMap::new();
-        split.append(header::COOKIE, "better-auth.session_token=a".parse().unwrap());
-        split.append(header::COOKIE, "better-auth.session_token=b".parse().unwrap());
-        assert_eq!(SessionCookie { secure: false }.read(&split), Carried::Several);
+        split.append(
+            header::COOKIE,
+            "better-auth.session_token=a".parse().unwrap(),
+        );
+        split.append(
+            header::COOKIE,
+            "better-auth.session_token=b".parse().unwrap(),
+        );
+        assert_eq!(
+            SessionCookie { secure: false }.read(&split),
+            Carried::Several
+        );
     }
 }

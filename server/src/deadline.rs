@@ -15,11 +15,18 @@ use axum::{
 use crate::error::ApiError;
 
 /// Middleware: the JSON 503 once `limit` has passed without an answer.
-pub async fn answer_within(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+pub async fn answer_within(
+    State(limit): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(limit_ms = limit.as_millis() as u64, "a request ran past its deadline");
+            tracing::warn!(
+                limit_ms = limit.as_millis() as u64,
+                "a request ran past its deadline"
+            );
             metrics::counter!("leptodo_http_request_timeouts_total").increment(1);
             ApiError::Timeout(limit.as_secs().max(1)).into_response()
         }

@@ -24,8 +24,8 @@ use tokio::net::TcpListener;
 
 /// Latency buckets, in seconds: from a cached read to a request at its deadline.
 const LATENCY_BUCKETS: &[f64] = &[
-    0.000_25, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-    10.0, 30.0,
+    0.000_25, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    30.0,
 ];
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
@@ -36,10 +36,7 @@ pub fn handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    Matcher::Suffix("_seconds".into()),
-                    LATENCY_BUCKETS,
-                )
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
                 .and_then(|b| {
                     b.set_buckets_for_metric(Matcher::Suffix("_batch_size".into()), BATCH_BUCKETS)
                 })
@@ -66,8 +63,7 @@ pub async fn record(request: Request, next: Next) -> Response {
         ("method", method),
         ("status", response.status().as_u16().to_string()),
     ];
-    metrics::histogram!("leptodo_http_request_duration_seconds", &labels)
-        .record(started.elapsed());
+    metrics::histogram!("leptodo_http_request_duration_seconds", &labels).record(started.elapsed());
     metrics::counter!("leptodo_http_requests_total", &labels).increment(1);
     response
 }
@@ -92,7 +88,10 @@ async fn metrics_text(State(scrape): State<Scrape>) -> Response {
     }
     scrape.handle.run_upkeep();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         scrape.handle.render(),
     )
         .into_response()
@@ -103,7 +102,9 @@ pub async fn listen(addr: SocketAddr, db: Database) -> anyhow::Result<SocketAddr
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen for metrics on {addr}"))?;
-    let bound = listener.local_addr().context("the metrics listener has no address")?;
+    let bound = listener
+        .local_addr()
+        .context("the metrics listener has no address")?;
     let scrape = Scrape {
         handle: handle(),
         db,

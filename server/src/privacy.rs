@@ -53,10 +53,20 @@ mod tests {
 
     #[test]
     fn only_assets_are_public() {
-        for public in ["text/css", "application/wasm", "image/svg+xml", "text/javascript; charset=utf-8"] {
+        for public in [
+            "text/css",
+            "application/wasm",
+            "image/svg+xml",
+            "text/javascript; charset=utf-8",
+        ] {
             assert!(is_public_asset(public), "{public}");
         }
-        for private in ["application/json", "text/html; charset=utf-8", "text/plain", ""] {
+        for private in [
+            "application/json",
+            "text/html; charset=utf-8",
+            "text/plain",
+            "",
+        ] {
             assert!(!is_public_asset(private), "{private}");
         }
     }

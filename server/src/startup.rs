@@ -17,8 +17,8 @@ use leptodo::{
     mail::MailSettings,
     session_cookie::SessionCookie,
     sessions::SessionPolicy,
-    throttle::ThrottleSettings,
     tasks::Tasks,
+    throttle::ThrottleSettings,
     tokens::{JwtAlgorithm, TokenSettings, remote::RemoteSettings},
 };
 use leptos::prelude::provide_context;

@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(limiter.check("a").await.unwrap(), None);
         assert_eq!(limiter.check("a").await.unwrap(), None);
         let wait = limiter.check("a").await.unwrap().expect("over the limit");
-        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
         assert_eq!(limiter.check("b").await.unwrap(), None);
     }
 }

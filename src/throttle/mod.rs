@@ -13,14 +13,7 @@ use failures::Failures;
 pub use failures::Gate;
 pub use limiter::RateLimiter;
 
-use std::{
-    collections::HashMap,
-    fmt,
-    net::IpAddr,
-    num::NonZeroU32,
-    str::FromStr,
-    time::Duration,
-};
+use std::{collections::HashMap, fmt, net::IpAddr, num::NonZeroU32, str::FromStr, time::Duration};
 
 use crate::db::{Database, DatabaseError};
 

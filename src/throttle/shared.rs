@@ -51,12 +51,13 @@ pub(super) async fn spend(
     if allowed.is_some() {
         return Ok(None);
     }
-    let wait: Option<(i64,)> =
-        sqlx::query_as(&format!("SELECT tat - {NOW_US} - $2 FROM rate_limits WHERE key = $1"))
-            .bind(&key)
-            .bind(tolerance)
-            .fetch_optional(pool)
-            .await?;
+    let wait: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT tat - {NOW_US} - $2 FROM rate_limits WHERE key = $1"
+    ))
+    .bind(&key)
+    .bind(tolerance)
+    .fetch_optional(pool)
+    .await?;
     let wait = wait.map_or(1, |(us,)| us.max(1));
     Ok(Some(Duration::from_micros(wait as u64)))
 }
@@ -120,10 +121,10 @@ pub(super) async fn forget(
     client: IpAddr,
 ) -> Result<(), DatabaseError> {
     sqlx::query("DELETE FROM sign_in_failures WHERE account = $1 AND NOT trusted AND client = $2")
-    .bind(account)
-    .bind(client.to_string())
-    .execute(pool)
-    .await?;
+        .bind(account)
+        .bind(client.to_string())
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -27,7 +27,12 @@ pub struct LimitOptions {
 
     /// The most tasks one account may keep (a create past it is refused with
     /// TASK_LIMIT_REACHED), or 0 for no limit.
-    #[arg(long, env = "MAX_TASKS_PER_USER", default_value_t = 10_000, global = true)]
+    #[arg(
+        long,
+        env = "MAX_TASKS_PER_USER",
+        default_value_t = 10_000,
+        global = true
+    )]
     pub max_tasks_per_user: u32,
 
     /// Task creates, changes and deletes allowed per account: COUNT/PERIOD (a burst of COUNT,

@@ -538,8 +538,18 @@ mod tests {
         assert!(!secure(&[]));
         assert!(secure(&["--base-url", "https://todo.example.com"]));
         // Behind a proxy that terminates TLS: http inside, Secure cookies outside.
-        assert!(secure(&["--base-url", "http://todo.internal", "--secure", "true"]));
-        assert!(!secure(&["--base-url", "https://todo.example.com", "--secure", "false"]));
+        assert!(secure(&[
+            "--base-url",
+            "http://todo.internal",
+            "--secure",
+            "true"
+        ]));
+        assert!(!secure(&[
+            "--base-url",
+            "https://todo.example.com",
+            "--secure",
+            "false"
+        ]));
         assert!(secure(&["--secure", "1"]));
         assert!(Settings::from_flags(["--secure", "maybe"]).is_err());
     }

@@ -36,7 +36,14 @@ pub struct ServingOptions {
     pub metrics_addr: Option<SocketAddr>,
 
     /// Log lines as `text` (for people) or `json` (one JSON object per line, for log shippers).
-    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_enum, ignore_case = true, global = true)]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        default_value = "text",
+        value_enum,
+        ignore_case = true,
+        global = true
+    )]
     pub log_format: LogFormat,
 }
 

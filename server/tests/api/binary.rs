@@ -513,11 +513,13 @@ fn json_logs_are_one_object_per_line() {
     assert!(lines.len() >= 4, "{lines:?}");
     let events: Vec<serde_json::Value> = lines
         .iter()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
-    assert!(events.iter().all(|e| e["level"].is_string() && e["timestamp"].is_string()));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["level"].is_string() && e["timestamp"].is_string())
+    );
     assert!(
         events
             .iter()
@@ -525,7 +527,9 @@ fn json_logs_are_one_object_per_line() {
         "{lines:#?}"
     );
     assert!(
-        events.iter().any(|e| e["target"] == "tower_http::trace::on_response"),
+        events
+            .iter()
+            .any(|e| e["target"] == "tower_http::trace::on_response"),
         "no access log line in {lines:#?}"
     );
 }

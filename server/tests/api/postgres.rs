@@ -307,7 +307,10 @@ async fn guesses_spread_over_two_instances_count_together() {
     let servers = two_instances_with(
         dir.path(),
         &url,
-        &[("AUTH_RATE_LIMIT_IP", "6/60s"), ("AUTH_RATE_LIMIT_ACCOUNT", "off")],
+        &[
+            ("AUTH_RATE_LIMIT_IP", "6/60s"),
+            ("AUTH_RATE_LIMIT_ACCOUNT", "off"),
+        ],
     );
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();

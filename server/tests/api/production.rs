@@ -72,7 +72,11 @@ async fn an_idle_keep_alive_connection_is_closed() {
     // Kept alive after the answer, then closed once idle past the timeout.
     let started = Instant::now();
     assert!(closed_within(&mut stream, Duration::from_secs(5)).await);
-    assert!(started.elapsed() >= Duration::from_millis(800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -132,7 +136,9 @@ async fn block_writes(app: &TestApp, user: &SignedUp) -> Box<dyn std::any::Any> 
             .unwrap();
         Box::new(conn)
     } else {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
         sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
         sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
             .bind(&user.user_id)
@@ -156,7 +162,11 @@ async fn a_request_past_its_deadline_is_a_json_503() {
         .await
         .unwrap();
     assert_eq!(response.status(), 503);
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(response.headers().contains_key(header::RETRY_AFTER));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "TIMEOUT");
@@ -189,7 +199,10 @@ async fn an_account_keeps_at_most_max_tasks_per_user() {
     assert_eq!(refused.status(), 409);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "TASK_LIMIT_REACHED");
-    assert!(body["message"].as_str().unwrap().contains("5 tasks"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("5 tasks"),
+        "{body}"
+    );
     assert_eq!(app.stored_tasks(&ada).await.len(), 5, "nothing was written");
     // Another account has its own quota; deleting makes room again.
     app.create_task(&bob, "bob's").await;
@@ -254,7 +267,10 @@ async fn task_writes_past_the_rate_limit_are_429s_with_retry_after() {
     }
     assert_eq!(statuses, [201, 201, 201, 201, 201, 429, 429, 429, 429, 429]);
     let wait: u64 = retry_after.unwrap().to_str().unwrap().parse().unwrap();
-    assert!((1..=2).contains(&wait), "one write comes back every 2 s: {wait}");
+    assert!(
+        (1..=2).contains(&wait),
+        "one write comes back every 2 s: {wait}"
+    );
     assert_eq!(app.stored_tasks(&ada).await.len(), 5);
     // Reads are not writes, and other accounts have their own allowance.
     let list = app.as_user(&ada, Method::GET, &path).send().await.unwrap();
@@ -343,10 +359,8 @@ async fn a_planted_second_session_cookie_signs_the_request_out() {
 #[tokio::test]
 async fn metrics_are_served_on_their_own_listener_only() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = crate::helpers::test_settings(
-        &dir,
-        crate::helpers::fresh_database_url(&dir).await,
-    );
+    let mut settings =
+        crate::helpers::test_settings(&dir, crate::helpers::fresh_database_url(&dir).await);
     settings.serving.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
     let app = leptodo_server::Application::build(&settings).await.unwrap();
     let metrics = app.metrics_addr().expect("metrics are on");
@@ -360,7 +374,10 @@ async fn metrics_are_served_on_their_own_listener_only() {
         .await
         .unwrap();
     let body: Value = signed.json().await.unwrap();
-    let (id, token) = (body["user"]["id"].as_str().unwrap(), body["token"].as_str().unwrap());
+    let (id, token) = (
+        body["user"]["id"].as_str().unwrap(),
+        body["token"].as_str().unwrap(),
+    );
     for _ in 0..3 {
         let listed = client
             .get(format!("{address}/api/{id}/tasks"))
@@ -370,7 +387,11 @@ async fn metrics_are_served_on_their_own_listener_only() {
             .unwrap();
         assert_eq!(listed.status(), 200);
     }
-    let public = client.get(format!("{address}/metrics")).send().await.unwrap();
+    let public = client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(public.status(), 404, "never on the public port");
     let scraped = client
         .get(format!("http://{metrics}/metrics"))
@@ -405,7 +426,10 @@ async fn metrics_are_served_on_their_own_listener_only() {
         assert!(text.contains(series), "{series} missing in:\n{text}");
     }
     if settings.database_url.starts_with("sqlite") {
-        assert!(text.contains("leptodo_sqlite_write_batch_size_bucket"), "{text}");
+        assert!(
+            text.contains("leptodo_sqlite_write_batch_size_bucket"),
+            "{text}"
+        );
         assert!(text.contains("leptodo_sqlite_writes_queued"), "{text}");
     }
 }
@@ -473,7 +497,11 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_loses_nothing() {
         }
     }
     let (status, body) = refusal.expect("the full disk refused a write");
-    assert_eq!((status, body["code"].as_str()), (507, Some("STORAGE_FULL")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (507, Some("STORAGE_FULL")),
+        "{body}"
+    );
     // Refused again, not taken for an outage; reads keep working.
     let again = app
         .as_user(&user, Method::POST, &path)
