@@ -199,9 +199,9 @@ impl Cap {
             max,
             sql: match db.backend() {
                 crate::db::Backend::Postgres => {
-                    "SELECT task_count FROM users WHERE id = $1 FOR UPDATE"
+                    "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1 FOR UPDATE"
                 }
-                crate::db::Backend::Sqlite => "SELECT task_count FROM users WHERE id = $1",
+                crate::db::Backend::Sqlite => "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1",
             },
         }
     }
