@@ -201,7 +201,9 @@ impl Cap {
                 crate::db::Backend::Postgres => {
                     "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1 FOR UPDATE"
                 }
-                crate::db::Backend::Sqlite => "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1",
+                crate::db::Backend::Sqlite => {
+                    "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1"
+                }
             },
         }
     }
