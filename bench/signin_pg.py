@@ -73,8 +73,9 @@ def run(server_bin: Path, start_server, secret: str, workdir: Path, password_has
               SELECT 'bench' || i, 'bench' || i || '@example.com', 'Bench user ' || i, false,
                      now(), now() FROM generate_series(1, {users}) AS i;
             INSERT INTO credentials (user_id, password_hash, created_at, updated_at)
-              SELECT id, '{quoted}', now(), now() FROM users;
-            VACUUM ANALYZE users; VACUUM ANALYZE credentials;""")
+              SELECT id, '{quoted}', now(), now() FROM users;""")
+        for table in ("users", "credentials"):
+            psql(db_url, f"VACUUM ANALYZE {table}")
         server = start_server(db_url, secret, workdir, name="signin-pg")
         sign_ins(server.base, users, password, 10)
         indexed = sign_ins(server.base, users, password, samples)
