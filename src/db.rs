@@ -212,8 +212,8 @@ fn is_full(err: &sqlx::Error) -> bool {
                 return false;
             };
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                // SQLITE_FULL, and SQLITE_IOERR_WRITE / _FSYNC (778, 1034) with ENOSPC
-                // behind them, which SQLite reports when a write() or fsync() finds no space.
+                // SQLITE_FULL (13, extended codes included), which SQLite reports when a
+                // write finds no space; its message says so too.
                 code.parse::<i32>().is_ok_and(|n| n & 0xff == 13)
                     || db.message().contains("disk is full")
             } else {
