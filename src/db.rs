@@ -127,7 +127,7 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// How long a request waits for a pooled connection before the database counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of a SQLite file reads map into memory (the first 256 MiB). Mapped pages are the
 /// kernel's page cache, shared by every connection, but `ps` counts them once per connection
 /// in the resident size (RSS); the process's own memory is its anonymous RSS.

@@ -127,7 +127,9 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<HeaderValue> {
         let cookie = self.session_cookie();
-        if let Some(token) = cookie.read(headers).token() {
+        // Every one the request carries: with a planted second cookie beside it, which is the
+        // real one cannot be told, and signing out must leave no session behind.
+        for token in cookie.tokens(headers) {
             self.sign_out(&token, client).await?;
         }
         Ok(cookie.clear())

@@ -57,19 +57,25 @@ impl SessionCookie {
     /// subdomain can set a cookie of this name for the whole domain, and the browser sends
     /// both); neither is taken, since which is the real one cannot be told.
     pub fn read(self, headers: &HeaderMap) -> Carried {
-        let mut tokens = headers
+        let mut tokens = self.tokens(headers).into_iter();
+        match (tokens.next(), tokens.next()) {
+            (None, _) => Carried::None,
+            (Some(token), None) => Carried::One(token),
+            (Some(_), Some(_)) => Carried::Several,
+        }
+    }
+
+    /// Every session token the request carries under our name (sign-out ends them all).
+    pub fn tokens(self, headers: &HeaderMap) -> Vec<String> {
+        headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
             .filter(|cookie| cookie.name() == self.name() && !cookie.value().is_empty())
-            .map(|cookie| cookie.value().to_string());
-        match (tokens.next(), tokens.next()) {
-            (None, _) => Carried::None,
-            (Some(token), None) => Carried::One(token),
-            (Some(_), Some(_)) => Carried::Several,
-        }
+            .map(|cookie| cookie.value().to_string())
+            .collect()
     }
 
     /// A `Set-Cookie` value that stores `token` for `max_age`.

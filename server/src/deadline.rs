@@ -1,4 +1,4 @@
-//! How long a request may take: its body must arrive within `HTTP_BODY_TIMEOUT` (else 408,
+//! How long a request may take: its body may not stall for `HTTP_BODY_TIMEOUT` (else 408,
 //! from [`crate::extract::JsonBody`]) and its answer must be ready within
 //! `HTTP_REQUEST_TIMEOUT` (else a JSON 503, code `TIMEOUT`). A handler past its deadline is
 //! dropped: a Postgres transaction in flight rolls back; a SQLite write already handed to the

@@ -13,7 +13,7 @@ use anyhow::Context;
 use axum::{
     Router,
     extract::{MatchedPath, Request, State},
-    http::header,
+    http::{Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
@@ -55,7 +55,19 @@ pub async fn record(request: Request, next: Next) -> Response {
         None if request.uri().path().starts_with("/pkg/") => "/pkg/{file}".to_owned(),
         None => "fallback".to_owned(),
     };
-    let method = request.method().as_str().to_owned();
+    // Only the standard methods by name: hyper accepts any token as a method, and a label
+    // value per invented one would grow the series without bound.
+    let method = match *request.method() {
+        Method::GET
+        | Method::HEAD
+        | Method::POST
+        | Method::PUT
+        | Method::PATCH
+        | Method::DELETE
+        | Method::OPTIONS => request.method().as_str(),
+        _ => "other",
+    }
+    .to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let labels = [
@@ -80,9 +92,9 @@ async fn metrics_text(State(scrape): State<Scrape>) -> Response {
     metrics::gauge!("leptodo_db_pool_connections", "state" => "in_use")
         .set((usage.size as usize).saturating_sub(usage.idle) as f64);
     metrics::gauge!("leptodo_db_pool_max_connections").set(f64::from(usage.max));
-    if let Some(wait) = usage.acquire_wait {
-        metrics::gauge!("leptodo_db_pool_acquire_wait_seconds").set(wait.as_secs_f64());
-    }
+    // A checkout that failed waited out the pool's timeout: report that, not the last success.
+    let waited = usage.acquire_wait.unwrap_or(leptodo::db::ACQUIRE_TIMEOUT);
+    metrics::gauge!("leptodo_db_pool_acquire_wait_seconds").set(waited.as_secs_f64());
     if let Some(queued) = usage.writes_queued {
         metrics::gauge!("leptodo_sqlite_writes_queued").set(queued as f64);
     }

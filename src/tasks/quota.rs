@@ -81,12 +81,12 @@ impl Tasks {
 
     pub async fn update(&self, owner: &str, id: i64, changes: &TaskChanges) -> Result<Task> {
         self.spend(owner).await?;
-        store::update(&self.inner.db, owner, id, changes).await
+        store::update(&self.inner.db, owner, id, changes, self.inner.max_tasks).await
     }
 
     pub async fn toggle(&self, owner: &str, id: i64) -> Result<Task> {
         self.spend(owner).await?;
-        store::toggle(&self.inner.db, owner, id).await
+        store::toggle(&self.inner.db, owner, id, self.inner.max_tasks).await
     }
 
     pub async fn delete(&self, owner: &str, id: i64) -> Result<()> {

@@ -142,16 +142,18 @@ macro_rules! write_task {
             ($statement, $reindex, $may_recur, $cap);
         with_write_tx!($db, conn => {
             let room = match &cap {
-                None => true,
-                // On Postgres `FOR UPDATE` holds concurrent creates of the same user (from any
-                // instance) until this one commits; SQLite's one writer already does.
-                Some(cap) => {
+                // A create is held to the cap itself (a next occurrence, below, to the cap plus
+                // the headroom).
+                Some(cap) if cap.on_insert => {
+                    // On Postgres `FOR UPDATE` holds concurrent creates of the same user (from
+                    // any instance) until this one commits; SQLite's one writer already does.
                     let held: Option<(i64,)> = sqlx::query_as(&cap.sql)
                         .bind(&cap.owner)
                         .fetch_optional(&mut *conn)
                         .await?;
                     held.is_none_or(|(held,)| held < i64::from(cap.max))
                 }
+                _ => true,
             };
             let row: Option<TaskRow> = if room {
                 bind_args!(sqlx::query_as(&statement.sql), statement.args)
@@ -163,11 +165,26 @@ macro_rules! write_task {
             if let Some(row) = &row {
                 let mut follow = if reindex { row_index(row, true) } else { Vec::new() };
                 if may_recur && let Some((insert, mark)) = next_occurrence(row) {
-                    let next: TaskRow = bind_args!(sqlx::query_as(&insert.sql), insert.args)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    follow.extend(row_index(&next, false));
-                    follow.push(mark);
+                    let repeat_room = match &cap {
+                        None => true,
+                        Some(cap) => {
+                            let held: Option<(i64,)> = sqlx::query_as(&cap.sql)
+                                .bind(&cap.owner)
+                                .fetch_optional(&mut *conn)
+                                .await?;
+                            let most = i64::from(cap.max) + REPEAT_HEADROOM;
+                            held.is_none_or(|(held,)| held < most)
+                        }
+                    };
+                    if repeat_room {
+                        let next: TaskRow = bind_args!(sqlx::query_as(&insert.sql), insert.args)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        follow.extend(row_index(&next, false));
+                        follow.push(mark);
+                    } else {
+                        tracing::warn!(user_id = %row.user_id, task_id = row.id, "the account is over its task limit: no next occurrence for this repeating task");
+                    }
                 }
                 for st in follow {
                     bind_args!(sqlx::query(&st.sql), st.args)
@@ -184,19 +201,27 @@ macro_rules! write_task {
     };
 }
 
+/// How far past `MAX_TASKS_PER_USER` the next occurrences of repeating tasks may take an
+/// account: completing a repeating task near the limit still repeats it, and the limit stays
+/// a bound (each occurrence is one more task).
+const REPEAT_HEADROOM: i64 = 100;
+
 /// The most tasks a create may leave its owner with, and the statement that reads how many
 /// the owner holds (`users.task_count`, kept by triggers).
 struct Cap {
     owner: String,
     max: u32,
+    /// Whether the statement itself inserts (a create), rather than changes a task.
+    on_insert: bool,
     sql: &'static str,
 }
 
 impl Cap {
-    fn new(db: &Database, owner: &str, max: u32) -> Self {
+    fn new(db: &Database, owner: &str, max: u32, on_insert: bool) -> Self {
         Self {
             owner: owner.to_owned(),
             max,
+            on_insert,
             sql: match db.backend() {
                 crate::db::Backend::Postgres => {
                     "SELECT CAST(task_count AS BIGINT) FROM users WHERE id = $1 FOR UPDATE"
@@ -222,14 +247,14 @@ fn write_error(err: sqlx::Error) -> Error {
 
 /// Stores a new task for `owner`, unless they already hold `max_tasks` (then
 /// [`Error::TaskLimitReached`], and nothing is written). The next occurrence of a repeating
-/// task is not held to the limit: completing a task never fails for it.
+/// task may go [`REPEAT_HEADROOM`] past the limit: completing a task never fails for it.
 pub async fn create(
     db: &Database,
     owner: &str,
     task: &NewTask,
     max_tasks: Option<u32>,
 ) -> Result<Task> {
-    let cap = max_tasks.map(|max| Cap::new(db, owner, max));
+    let cap = max_tasks.map(|max| Cap::new(db, owner, max, true));
     let row = write_task!(
         db, insert_statement(owner, task),
         reindex: true, may_recur: false, cap: cap
@@ -253,7 +278,13 @@ pub async fn get(db: &Database, owner: &str, id: i64) -> Result<Task> {
 
 /// Applies `changes`; completing a repeating task (`completed: true`) creates its next
 /// occurrence, once.
-pub async fn update(db: &Database, owner: &str, id: i64, changes: &TaskChanges) -> Result<Task> {
+pub async fn update(
+    db: &Database,
+    owner: &str,
+    id: i64,
+    changes: &TaskChanges,
+    max_tasks: Option<u32>,
+) -> Result<Task> {
     let mut st = Statement::default();
     let c = changes.clone();
     let mut arg = |value| st.arg(value);
@@ -297,6 +328,7 @@ pub async fn update(db: &Database, owner: &str, id: i64, changes: &TaskChanges) 
         ),
         format!("updated_at = {}", arg(Arg::Time(now()))),
     ];
+    let cap = max_tasks.map(|max| Cap::new(db, owner, max, false));
     let (id, owner) = (arg(Arg::Int(id)), arg(Arg::Text(owner.to_owned())));
     st.sql = format!(
         "UPDATE tasks SET {} WHERE id = {id} AND user_id = {owner} RETURNING {COLUMNS}, recurred",
@@ -305,13 +337,14 @@ pub async fn update(db: &Database, owner: &str, id: i64, changes: &TaskChanges) 
     let row = write_task!(
         db, st,
         reindex: changes.touches_index(),
-        may_recur: changes.completed == Some(true)
+        may_recur: changes.completed == Some(true),
+        cap: cap
     )?;
     row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
 /// Flips `completed`; completing a repeating task creates its next occurrence, once.
-pub async fn toggle(db: &Database, owner: &str, id: i64) -> Result<Task> {
+pub async fn toggle(db: &Database, owner: &str, id: i64, max_tasks: Option<u32>) -> Result<Task> {
     let st = Statement {
         sql: format!(
             "UPDATE tasks SET completed = NOT completed, updated_at = $1 \
@@ -319,7 +352,11 @@ pub async fn toggle(db: &Database, owner: &str, id: i64) -> Result<Task> {
         ),
         args: vec![Arg::Time(now()), Arg::Int(id), Arg::Text(owner.to_owned())],
     };
-    let row = write_task!(db, st, reindex: false, may_recur: true)?;
+    let row = write_task!(
+        db, st,
+        reindex: false, may_recur: true,
+        cap: max_tasks.map(|max| Cap::new(db, owner, max, false))
+    )?;
     row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
@@ -436,13 +473,14 @@ mod tests {
                 &TaskChanges {
                     title: Some("x".into()),
                     ..Default::default()
-                }
+                },
+                None
             )
             .await,
             Err(Error::NotFound(_))
         ));
         assert!(matches!(
-            toggle(&db, &bob, first.id).await,
+            toggle(&db, &bob, first.id, None).await,
             Err(Error::NotFound(_))
         ));
         assert!(matches!(
@@ -451,7 +489,7 @@ mod tests {
         ));
         assert_eq!(get(&db, &ada, first.id).await.unwrap(), first);
 
-        let toggled = toggle(&db, &ada, first.id).await.unwrap();
+        let toggled = toggle(&db, &ada, first.id, None).await.unwrap();
         assert!(toggled.completed);
         let changed = update(
             &db,
@@ -461,6 +499,7 @@ mod tests {
                 description: Some(Some("d".into())),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap();
@@ -481,12 +520,13 @@ mod tests {
                 completed: Some(false),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap();
         assert_eq!((cleared.description, cleared.completed), (None, false));
 
-        toggle(&db, &ada, second.id).await.unwrap();
+        toggle(&db, &ada, second.id, None).await.unwrap();
         let done = list(
             &db,
             &ada,

@@ -36,7 +36,7 @@ pub(super) async fn spend(
     // One request's share of the period, and how far ahead of now the schedule may run
     // (the burst): the same quota as `Limit::quota` gives governor.
     let every = (micros(limit.per) / i64::from(limit.count.get())).max(1);
-    let tolerance = micros(limit.per) - every;
+    let tolerance = every * (i64::from(limit.count.get()) - 1);
     let allowed: Option<(i64,)> = sqlx::query_as(&format!(
         "INSERT INTO rate_limits AS r (key, tat) VALUES ($1, {NOW_US} + $2) \
          ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat, excluded.tat - $2) + $2 \
@@ -63,7 +63,8 @@ pub(super) async fn spend(
 }
 
 /// The failures on `account` within `limit.per`, oldest first (at most `keep` of the newest),
-/// and whether `client` proved it owns the account within that window.
+/// and whether `client` proved it owns the account within that window. Proofs are read apart
+/// from the failures, so no number of strangers' failures can push one out.
 pub(super) async fn failures(
     pool: &PgPool,
     account: &str,
@@ -71,28 +72,38 @@ pub(super) async fn failures(
     limit: Limit,
     keep: usize,
 ) -> Result<(Vec<Failure>, bool), DatabaseError> {
-    let rows: Vec<(Option<String>, i64, bool)> = sqlx::query_as(&format!(
-        "SELECT client, {NOW_US} - at, trusted FROM sign_in_failures \
-         WHERE account = $1 AND at > {NOW_US} - $2 ORDER BY at DESC LIMIT $3"
+    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&format!(
+        "SELECT client, {NOW_US} - at FROM sign_in_failures \
+         WHERE account = $1 AND NOT trusted AND at > {NOW_US} - $2 ORDER BY at DESC LIMIT $3"
     ))
     .bind(account)
     .bind(micros(limit.per))
     .bind(i64::try_from(keep).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await?;
-    let mut proven = false;
-    let mut list = Vec::with_capacity(rows.len());
-    for (who, age, trusted) in rows.into_iter().rev() {
-        let who = who.and_then(|ip| ip.parse::<IpAddr>().ok());
-        if trusted {
-            proven |= who.is_some() && who == client;
-        } else {
-            list.push(Failure {
-                age: Duration::from_micros(age.max(0) as u64),
-                client: who,
-            });
+    let proven = match client {
+        None => false,
+        Some(ip) => {
+            let (proven,): (bool,) = sqlx::query_as(&format!(
+                "SELECT EXISTS (SELECT 1 FROM sign_in_failures WHERE account = $1 AND trusted \
+                 AND client = $2 AND at > {NOW_US} - $3)"
+            ))
+            .bind(account)
+            .bind(ip.to_string())
+            .bind(micros(limit.per))
+            .fetch_one(pool)
+            .await?;
+            proven
         }
-    }
+    };
+    let list = rows
+        .into_iter()
+        .rev()
+        .map(|(who, age)| Failure {
+            age: Duration::from_micros(age.max(0) as u64),
+            client: who.and_then(|ip| ip.parse::<IpAddr>().ok()),
+        })
+        .collect();
     Ok((list, proven))
 }
 

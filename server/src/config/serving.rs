@@ -16,13 +16,14 @@ pub struct ServingOptions {
     #[arg(long, env = "HTTP_HEADER_TIMEOUT", default_value = "10s", value_parser = duration, global = true)]
     pub header_timeout: Duration,
 
-    /// How long a client has to send a request's body: 408 after that.
+    /// The longest a request's body may stall (no bytes arriving): 408 after that. The whole
+    /// request is bounded by HTTP_REQUEST_TIMEOUT.
     #[arg(long, env = "HTTP_BODY_TIMEOUT", default_value = "15s", value_parser = duration, global = true)]
     pub body_timeout: Duration,
 
     /// The longest a request may take from its head to its answer: a JSON 503 (code
-    /// TIMEOUT) after that.
-    #[arg(long, env = "HTTP_REQUEST_TIMEOUT", default_value = "30s", value_parser = duration, global = true)]
+    /// TIMEOUT) after that. Below the 25 s shutdown grace, so a deploy never waits on one.
+    #[arg(long, env = "HTTP_REQUEST_TIMEOUT", default_value = "20s", value_parser = duration, global = true)]
     pub request_timeout: Duration,
 
     /// The most connections open at once; more wait in the kernel's queue until one closes

@@ -241,6 +241,46 @@ async fn an_account_keeps_at_most_max_tasks_per_user() {
 }
 
 #[tokio::test]
+async fn repeating_tasks_go_at_most_a_headroom_past_the_limit() {
+    let app = spawn_app_with(|s| s.limits.max_tasks_per_user = 1).await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    let path = format!("/api/{}/tasks", ada.user_id);
+    let created = app
+        .as_user(&ada, Method::POST, &path)
+        .json(&json!({"title": "water", "due_date": "2026-12-01", "recurrence": "daily"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mut id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // Completing near the limit still repeats (and never fails) ...
+    for _ in 0..105 {
+        let done = app
+            .as_user(&ada, Method::PATCH, &format!("{path}/{id}/complete"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 200);
+        let newest = app
+            .as_user(&ada, Method::GET, &format!("{path}?completed=false"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        match newest.as_array().and_then(|open| open.first()) {
+            Some(next) => id = next["id"].as_i64().unwrap(),
+            None => break,
+        }
+    }
+    // ... but completing does not grow the account past the limit plus the headroom of 100.
+    assert_eq!(app.stored_tasks(&ada).await.len(), 101);
+}
+
+#[tokio::test]
 async fn task_writes_past_the_rate_limit_are_429s_with_retry_after() {
     let app = spawn_app_with(|s| {
         s.limits.task_write_rate_limit = "5/10s".parse().unwrap();
@@ -354,6 +394,19 @@ async fn a_planted_second_session_cookie_signs_the_request_out() {
     let alone = app.get("/api/auth/get-session", Some(&ada.cookie)).await;
     let body: Value = alone.json().await.unwrap();
     assert_eq!(body["user"]["email"], "ada@example.com");
+    // Signing out with both ends both sessions: none is left behind.
+    let out = app
+        .client
+        .post(app.url("/api/auth/sign-out"))
+        .header(header::COOKIE, &both)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    for cookie in [&ada.cookie, &mallory.cookie] {
+        let after = app.get("/api/auth/get-session", Some(cookie)).await;
+        assert_eq!(after.json::<Value>().await.unwrap(), Value::Null);
+    }
 }
 
 #[tokio::test]
@@ -387,6 +440,14 @@ async fn metrics_are_served_on_their_own_listener_only() {
             .unwrap();
         assert_eq!(listed.status(), 200);
     }
+    // An invented method is one `other` label, not a series of its own.
+    let odd = reqwest::Method::from_bytes(b"FROBNICATE").unwrap();
+    let odd = client
+        .request(odd, format!("{address}/api/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 404);
     let public = client
         .get(format!("{address}/metrics"))
         .send()
@@ -417,6 +478,8 @@ async fn metrics_are_served_on_their_own_listener_only() {
         })
         .unwrap_or_else(|| panic!("no per-route histogram in:\n{text}"));
     assert!(bucket.ends_with(" 3"), "{bucket}");
+    assert!(!text.contains("FROBNICATE"), "{text}");
+    assert!(text.contains("method=\"other\""), "{text}");
     for series in [
         "leptodo_http_requests_total",
         "leptodo_db_pool_connections",
