@@ -440,13 +440,15 @@ def sign_in_cookie(base: str, email: str) -> str:
 
 
 def front_end(base: str, cookie: str) -> dict:
-    """What a first visit transfers: the page's HTML and every /pkg asset it loads."""
+    """What a first visit transfers: the page's HTML and every script, style, WASM module and
+    icon it loads from our origin (the /pkg bundle and the site-root scripts)."""
     pages = {}
     for page, headers in (("sign-in page", {}), ("dashboard, 50 tasks", {"Cookie": cookie})):
         path = "/sign-in" if not headers else "/"
         html, _ = fetch(base + path, headers)
         text = html.decode()
-        assets = sorted(set(re.findall(r'(/pkg/[^"\'\s>]+)', text)))
+        assets = sorted(set(re.findall(r'(/pkg/[^"\'\s>]+)', text))
+                        | set(re.findall(r'(?:src|href)="(/[^"/][^"]*\.(?:js|css|wasm|ico))"', text)))
         served, served_headers = fetch(base + path, {**headers, "Accept-Encoding": "br, gzip"})
         rows = [("HTML " + path, html, {"served_bytes": len(served), **served_headers})]
         for asset in assets:

@@ -220,7 +220,6 @@ fn Notice() -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let action = expect_context::<AccountActions>().sign_in;
     let error = form_error(action.value());
-    let pending = action.pending();
     let mail = Resource::new(|| (), |_| crate::recovery::mail_enabled());
     let forgot = move || {
         Suspend::new(async move {
@@ -254,8 +253,8 @@ pub fn SignInPage() -> impl IntoView {
                         error=error
                     />
                     <FormError error=error />
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    <button type="submit" data-pending="Signing in…">
+                        "Sign in"
                     </button>
                 </ActionForm>
                 <Suspense>{forgot}</Suspense>
@@ -269,7 +268,6 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = expect_context::<AccountActions>().sign_up;
     let error = form_error(action.value());
-    let pending = action.pending();
     view! {
         <Gate signed_in=false otherwise="/">
             <section class="card auth-card" aria-labelledby="sign-up-title">
@@ -295,14 +293,8 @@ pub fn SignUpPage() -> impl IntoView {
                         error=error
                     />
                     <FormError error=error />
-                    <button type="submit" disabled=move || pending.get()>
-                        {move || {
-                            if pending.get() {
-                                "Creating your account…"
-                            } else {
-                                "Create account"
-                            }
-                        }}
+                    <button type="submit" data-pending="Creating your account…">
+                        "Create account"
                     </button>
                 </ActionForm>
                 <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>

@@ -25,7 +25,8 @@ pub async fn check_health() -> Result<HealthReport, ServerFnError> {
     })
 }
 
-#[component]
+/// An island: the button asks the server from the browser (the page around it is plain HTML).
+#[island]
 pub fn HealthPanel() -> impl IntoView {
     let check = ServerAction::<CheckHealth>::new();
     let pending = check.pending();

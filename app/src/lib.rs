@@ -1,8 +1,11 @@
 //! Leptodo's user interface: the HTML shell, the routes, and the server functions they call.
 //!
 //! Compiled twice: with `ssr` into the server (rendering HTML and running server functions
-//! against the `leptodo` domain crate) and with `hydrate` into the WASM bundle (making the
-//! server-rendered page interactive).
+//! against the `leptodo` domain crate) and with `hydrate` into the WASM bundle. Leptos runs in
+//! islands mode: every page is HTML from the server, and only the `#[island]` components
+//! (a few controls that need code in the browser) are compiled to WASM and hydrated. Links and
+//! forms stay plain HTML; `public/navigate.js` makes them swap the page in place, without a
+//! reload, once it has loaded (see the README's "First load" section for why and what it saves).
 
 use leptos::{either::Either, prelude::*};
 use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
@@ -39,20 +42,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
                 <link rel="stylesheet" id="leptos" href=stylesheet />
-                <HydrationScripts options />
+                <Navigation options=options.clone() />
                 <MetaTags />
             </head>
-            <body>
+            <body data-app="leptodo">
                 <App />
             </body>
         </html>
     }
 }
 
+/// The in-place navigation for links and forms and the island loader (`public/navigate.js`, on
+/// top of the vendored `idiomorph` that patches the page). Deferred: they never delay the
+/// first paint, and until they run every link and form works as plain HTML (as it does
+/// without JavaScript). Loading them only when the browser is idle after `load` was tried and
+/// measured worse (Lighthouse's total blocking time rose: their work and the page's late
+/// requests then fall inside its window; see the README's "First load").
+///
+/// This stands in for Leptos's `<HydrationScripts islands=true>`, which preloads and runs the
+/// WASM bundle on every page: here a page loads it only if it has an island (navigate.js
+/// follows Leptos's loader protocol; the bundle's names are computed as Leptos computes them).
+#[component]
+fn Navigation(options: LeptosOptions) -> impl IntoView {
+    // As `HydrationScripts` does in islands mode: the page outside islands is rendered as
+    // plain HTML, with no hydration markers.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let nonce = leptos::nonce::use_nonce();
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    // cargo-leptos names the WASM after the bundle; plain wasm-bindgen output ends in `_bg`.
+    let wasm_suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        ""
+    } else {
+        "_bg"
+    };
+    view! {
+        <script defer src="/idiomorph.min.js" nonce=nonce.clone()></script>
+        <script
+            defer
+            src="/navigate.js"
+            nonce=nonce
+            data-islands-js=format!("{pkg}.js")
+            data-islands-wasm=format!("{pkg}{wasm_suffix}.wasm")
+        ></script>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     #[cfg(feature = "ssr")]
     content_security_policy();
     let actions = AccountActions::new();
@@ -63,6 +102,10 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" href="/favicon.ico" />
         <Meta name="color-scheme" content="light dark" />
+        <Meta
+            name="description"
+            content="Leptodo: your tasks, with accounts, in one small server. Add, organise and finish them on any device, with or without JavaScript."
+        />
         <Title text="Leptodo" />
 
         <Router>
@@ -164,17 +207,6 @@ fn content_security_policy() {
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
-}
-
-/// Sets `data-hydrated` on `<body>` once the WASM bundle has taken over the page. Effects never
-/// run during server rendering, so the attribute is a reliable "interactive now" signal for
-/// people and for the end-to-end tests.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }
 
 #[component]

@@ -55,7 +55,6 @@ pub async fn reset_password(token: String, password: String) -> Result<(), UiErr
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestReset>::new();
     let error = form_error(action.value());
-    let pending = action.pending();
     let query = use_query_map();
     let sent = move || query.with(|q| q.get("sent").is_some());
     view! {
@@ -79,10 +78,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                                     error=error
                                 />
                                 <FormError error=error />
-                                <button type="submit" disabled=move || pending.get()>
-                                    {move || {
-                                        if pending.get() { "Sending…" } else { "Send me a link" }
-                                    }}
+                                <button type="submit" data-pending="Sending…">
+                                    "Send me a link"
                                 </button>
                             </ActionForm>
                         }
@@ -104,7 +101,6 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = form_error(action.value());
-    let pending = action.pending();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
     view! {
@@ -139,10 +135,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     error=error
                                 />
                                 <FormError error=error />
-                                <button type="submit" disabled=move || pending.get()>
-                                    {move || {
-                                        if pending.get() { "Saving…" } else { "Set new password" }
-                                    }}
+                                <button type="submit" data-pending="Saving…">
+                                    "Set new password"
                                 </button>
                             </ActionForm>
                             <p class="switch">

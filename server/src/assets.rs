@@ -23,7 +23,7 @@ use std::{
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, Uri, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use sha2::{Digest, Sha256};
@@ -164,6 +164,44 @@ pub async fn serve(State(bundle): State<Bundle>, request: Request) -> Response {
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
+}
+
+/// A file of the built site root (`public/`: `navigate.js`, `idiomorph.min.js`, the icon),
+/// precompressed when the client accepts it. Those names stay the same across builds, so a
+/// browser checks each before use (`no-cache`, answered with a 304 from `Last-Modified`): a
+/// new build's pages never run an old build's script. `None` when `request` names no such
+/// file, for the pages (and their 404) to answer. (leptos_axum's own file handler drops the
+/// request's headers, so it can neither revalidate nor choose an encoding.)
+pub fn site_file(
+    root: PathBuf,
+    request: &Request,
+) -> impl Future<Output = Option<Response>> + Send + use<> {
+    // The request's head, copied so no borrow of it (its body is not `Sync`) is held across
+    // the file read.
+    let probe = matches!(*request.method(), Method::GET | Method::HEAD).then(|| {
+        let mut probe = Request::new(Body::empty());
+        *probe.method_mut() = request.method().clone();
+        *probe.uri_mut() = request.uri().clone();
+        *probe.headers_mut() = request.headers().clone();
+        probe
+    });
+    async move { serve_site_file(&root, probe?).await }
+}
+
+async fn serve_site_file(root: &Path, probe: Request) -> Option<Response> {
+    let files = ServeDir::new(root)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
+    let Ok(response) = files.oneshot(probe).await;
+    if !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED) {
+        return None;
+    }
+    let mut response = response.map(Body::new);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Some(response)
 }
 
 #[cfg(test)]

@@ -445,9 +445,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(move |uri: Uri, state: State<AppState>, request: Request| {
             // An unknown API path is a JSON 404, never the HTML app.
             let pages = pages_fallback.clone();
+            let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
             async move {
                 if uri.path() == "/api" || uri.path().starts_with("/api/") {
                     routes::account::no_such_route(uri).await.into_response()
+                } else if let Some(file) = assets::site_file(site_root, &request).await {
+                    file
                 } else {
                     pages(uri, state, request).await
                 }

@@ -113,22 +113,12 @@ pub fn OrganizeFields(
     }
 }
 
-/// Search, narrow and sort the list: a GET form, so the view lands in the URL (the router
-/// follows it without a reload once the app is interactive). The state filter and the chosen
-/// tags ride along as hidden fields.
+/// Search, narrow and sort the list: a GET form, so the view lands in the URL (navigate.js
+/// follows it without a reload, and submits at once when a `data-autosubmit` choice changes;
+/// without JavaScript, "Apply" does). The state filter and the chosen tags ride along as
+/// hidden fields.
 #[component]
 pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
-    // Once the app is interactive a choice applies at once; without JavaScript, "Apply" does.
-    let apply_now = |ev: leptos::ev::Event| {
-        use leptos::wasm_bindgen::JsCast;
-        let form = ev
-            .target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlSelectElement>().ok())
-            .and_then(|select| select.form());
-        if let Some(form) = form {
-            let _ = form.request_submit();
-        }
-    };
     move || {
         let current = view.get();
         let filter = current.filter;
@@ -158,7 +148,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                         id="show-priority"
                         name="priority"
                         data-testid="show-priority"
-                        on:change=apply_now
+                        data-autosubmit=""
                     >
                         {options(
                             &[
@@ -173,7 +163,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="show-due">"When"</label>
-                    <select id="show-due" name="due" data-testid="show-due" on:change=apply_now>
+                    <select id="show-due" name="due" data-testid="show-due" data-autosubmit="">
                         {options(
                             &[
                                 ("", "Any time"),
@@ -188,7 +178,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="sort">"Sort by"</label>
-                    <select id="sort" name="sort" data-testid="sort" on:change=apply_now>
+                    <select id="sort" name="sort" data-testid="sort" data-autosubmit="">
                         {options(
                             &[
                                 ("", "Newest"),

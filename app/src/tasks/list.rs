@@ -125,16 +125,6 @@ fn TaskRow(
     update: ServerAction<UpdateTask>,
 ) -> impl IntoView {
     let id = task.id;
-    let busy = move || {
-        (toggle.pending().get()
-            && toggle
-                .input()
-                .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
-            || (delete.pending().get()
-                && delete
-                    .input()
-                    .with(|i| i.as_ref().is_some_and(|i| i.id == id)))
-    };
     let is_editing = move || editing.get() == Some(id);
     let update_error = form_error(update.value());
     let editable = task.clone();
@@ -195,13 +185,7 @@ fn TaskRow(
     let delete_label = format!("Delete “{title}”");
     let edit_label = format!("Edit “{title}”");
     view! {
-        <li
-            class="task"
-            class:done=completed
-            class:busy=busy
-            data-testid="task"
-            aria-busy=move || busy().then_some("true")
-        >
+        <li class="task" class:done=completed data-testid="task">
             <ActionForm action=toggle attr:class="toggle">
                 <input type="hidden" name="id" value=id />
                 <button
@@ -254,10 +238,12 @@ fn TaskRow(
                                     {move || update_error.get().map(|e| e.message)}
                                 </p>
                                 <div class="row-actions">
-                                    <button type="submit" data-testid="save">
-                                        {move || {
-                                            if update.pending().get() { "Saving…" } else { "Save" }
-                                        }}
+                                    <button
+                                        type="submit"
+                                        data-testid="save"
+                                        data-pending="Saving…"
+                                    >
+                                        "Save"
                                     </button>
                                     <a class="button secondary" href=cancel_href>
                                         "Cancel"

@@ -3,7 +3,7 @@
 //! Adding, toggling, deleting and editing are forms, so they work without JavaScript too.
 
 use leptos::{either::Either, form::ActionForm, prelude::*};
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{account::form_error, errors::UiError};
@@ -185,6 +185,9 @@ pub fn Dashboard() -> impl IntoView {
     }
 }
 
+/// The board, rendered on the server for every view: after a form post, the server sends
+/// the page again (`navigate.js` swaps it in place) — so the list, the counts and any error
+/// always come from one place, with JavaScript or without.
 #[component]
 fn TaskBoard() -> impl IntoView {
     let query = use_query_map();
@@ -195,18 +198,10 @@ fn TaskBoard() -> impl IntoView {
     let toggle = ServerAction::<ToggleTask>::new();
     let delete = ServerAction::<DeleteTask>::new();
     let update = ServerAction::<UpdateTask>::new();
+    // Editing a task does not change the list.
     let tasks = Resource::new(
-        move || {
-            (
-                // Editing a task does not change the list.
-                view.with(|v| v.editing(None).href()),
-                add.version().get()
-                    + toggle.version().get()
-                    + delete.version().get()
-                    + update.version().get(),
-            )
-        },
-        |(href, _)| {
+        move || view.with(|v| v.editing(None).href()),
+        |href| {
             list_tasks(
                 href.split_once('?')
                     .map(|(_, q)| q.to_string())
@@ -215,66 +210,19 @@ fn TaskBoard() -> impl IntoView {
         },
     );
 
-    // An expired session anywhere leads back to sign-in, with a message.
-    let navigate = use_navigate();
-    let user = expect_context::<crate::CurrentUser>();
-    Effect::new(move |_| {
-        let expired = [
-            add.value().get().and_then(Result::err),
-            toggle
-                .value()
-                .get()
-                .map(|r| r.map(drop))
-                .and_then(Result::err),
-            delete
-                .value()
-                .get()
-                .map(|r| r.map(drop))
-                .and_then(Result::err),
-            update
-                .value()
-                .get()
-                .map(|r| r.map(drop))
-                .and_then(Result::err),
-            tasks.get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|e| e.is_signed_out());
-        if expired {
-            user.refetch();
-            navigate("/sign-in?error=SIGNED_OUT", Default::default());
-        }
-    });
-
     let add_error = form_error(add.value());
     let row_error = Signal::derive(move || {
-        toggle
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete.value().get().and_then(Result::err))
-            .filter(|e| !e.is_signed_out())
-            .or_else(|| {
-                query
-                    .with(|q| q.get("error"))
-                    .and_then(|c| UiError::from_code(&c))
-                    .filter(|e| e.fields.is_empty())
-            })
-    });
-    let add_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(_)))
-            && let Some(form) = add_form.get()
-        {
-            form.reset();
-        }
+        query
+            .with(|q| q.get("error"))
+            .and_then(|c| UiError::from_code(&c))
+            .filter(|e| e.fields.is_empty())
     });
 
     view! {
+        <h1 class="page-title">"Your tasks"</h1>
         <section class="card" aria-labelledby="add-title">
             <h2 id="add-title">"Add a task"</h2>
-            <ActionForm action=add node_ref=add_form attr:class="add-task">
+            <ActionForm action=add attr:class="add-task">
                 <div class="field">
                     <label for="new-title">"Title"</label>
                     <input
@@ -317,14 +265,14 @@ fn TaskBoard() -> impl IntoView {
                             .map(|e| e.message)
                     }}
                 </p>
-                <button type="submit" data-testid="add-task" disabled=move || add.pending().get()>
-                    {move || if add.pending().get() { "Adding…" } else { "Add task" }}
+                <button type="submit" data-testid="add-task" data-pending="Adding…">
+                    "Add task"
                 </button>
             </ActionForm>
         </section>
 
         <section class="card" aria-labelledby="tasks-title">
-            <h2 id="tasks-title">"Your tasks"</h2>
+            <h2 id="tasks-title">"Your list"</h2>
             <Toolbar view=view />
             <Transition fallback=|| {
                 view! { <p class="loading">"Loading tasks…"</p> }

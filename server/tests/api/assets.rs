@@ -133,25 +133,46 @@ async fn plain_bundle_names_are_revalidated() {
     let site = site();
     let root = site.path().to_path_buf();
     let app = spawn_app_with(move |settings| on_sqlite(settings, root)).await;
+    assert_revalidated(&app, "/pkg/leptodo.css", CSS).await;
+}
 
-    let response = app
-        .client
-        .get(app.url("/pkg/leptodo.css"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-cache");
+/// `path` is `body`, sent with `no-cache`, and a request with its `Last-Modified` is a 304.
+async fn assert_revalidated(app: &crate::helpers::TestApp, path: &str, body: &[u8]) {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
     let modified = response.headers()["last-modified"].clone();
-    assert_eq!(response.bytes().await.unwrap().as_ref(), CSS);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), body, "{path}");
 
     let again = app
         .client
-        .get(app.url("/pkg/leptodo.css"))
+        .get(app.url(path))
         .header("if-modified-since", modified)
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), 304);
-    assert_eq!(again.headers()["cache-control"], "no-cache");
+    assert_eq!(again.status(), 304, "{path}");
+    assert_eq!(again.headers()["cache-control"], "no-cache", "{path}");
+}
+
+#[tokio::test]
+async fn site_root_scripts_are_linked_and_revalidated() {
+    let site = site();
+    let script: &[u8] = b"// navigation\n";
+    std::fs::write(site.path().join("navigate.js"), script).unwrap();
+    let root = site.path().to_path_buf();
+    let app = spawn_app_with(move |settings| on_sqlite(settings, root)).await;
+
+    let html = app.text("/sign-in").await;
+    assert!(
+        html.contains(r#"src="/navigate.js""#),
+        "the page loads navigate.js: {html}"
+    );
+    // Its name never changes across builds, so a browser checks it before each use.
+    assert_revalidated(&app, "/navigate.js", script).await;
+
+    // A missing file is the HTML 404 page, which no one stores.
+    let missing = app.client.get(app.url("/nope.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
 }

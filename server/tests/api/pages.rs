@@ -1,7 +1,7 @@
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn pages_are_server_rendered_with_hydration_scripts() {
+async fn pages_are_server_rendered_with_islands_only_where_needed() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/status")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -13,9 +13,21 @@ async fn pages_are_server_rendered_with_hydration_scripts() {
     let html = response.text().await.unwrap();
     assert!(html.contains("<h1>Server status</h1>"), "{html}");
     assert!(html.contains("Check the server"), "{html}");
-    // The page loads the bundle and calls hydrate().
-    assert!(html.contains("/pkg/leptodo.js"), "{html}");
+    // The status page's health check is an island: navigate.js loads the bundle it names.
+    assert!(html.contains("<leptos-island"), "{html}");
+    assert!(
+        html.contains(r#"data-islands-js="/pkg/leptodo.js""#),
+        "{html}"
+    );
     assert!(html.contains("/pkg/leptodo.css"), "{html}");
+    assert!(html.contains(r#"src="/navigate.js""#), "{html}");
+
+    // A page without an island is plain HTML: no island, no preloaded WASM, no hydration script.
+    let html = app.text("/sign-in").await;
+    assert!(html.contains("<form"), "{html}");
+    assert!(!html.contains("<leptos-island"), "{html}");
+    assert!(!html.contains("modulepreload"), "{html}");
+    assert!(!html.contains(r#"rel="preload""#), "{html}");
 }
 
 #[tokio::test]

@@ -1,0 +1,269 @@
+// Leptodo's in-place navigation and island loader.
+//
+// Islands: a page's `<leptos-island>` elements are the only parts that need code in the
+// browser. When a page has any, this loads the WASM bundle (once, when the browser is idle)
+// and hydrates them; a page without islands loads no WASM at all. The protocol is Leptos 0.8's
+// own island loader (`mod.default()`, `mod.hydrate()`, then `mod[data-component](element)`,
+// nested islands inside `<leptos-children>` included); it lives here rather than in Leptos's
+// inline script so that it runs only where there is an island, and again for the islands an
+// in-place visit brings. `<body data-hydrated="true">` says "interactive now".
+//
+// Navigation: once this script runs, links and forms inside the app fetch the next page from
+// the server and patch it into this one (with the vendored idiomorph), so the document — and
+// any island's state — survives and nothing reloads. Every page is whole HTML from the server,
+// so without this script the same links and forms still work.
+//
+// Why not Leptos's own islands router (`islands-router`): its diff never removes an attribute
+// (`aria-current`, `disabled`, `aria-invalid` stay once set), never resets a typed value after
+// a post, ignores the submit button, and has no fallback when the network fails. The rules
+// here: same-origin links and GET/POST forms only; anything that is not one of our pages
+// (`<body data-app="leptodo">`) loads as a normal page; islands keep their state unless the
+// server sent them new props, and then they are hydrated afresh.
+(() => {
+  "use strict";
+  const self = document.currentScript;
+  const bundle = self && { js: self.dataset.islandsJs, wasm: self.dataset.islandsWasm };
+  let module = null; // the bundle, once loaded: a promise of its JS module
+
+  function loadBundle() {
+    if (!module) {
+      module = import(bundle.js).then(async (mod) => {
+        await mod.default({ module_or_path: bundle.wasm });
+        mod.hydrate();
+        return mod;
+      });
+    }
+    return module;
+  }
+
+  // Hydrates every island under `root` (Leptos's traversal: an island, then the islands in
+  // its children, each `<leptos-children>` handing its hydrate callback to the islands in it).
+  async function hydrateIslands(root) {
+    const mod = await loadBundle();
+    const childrenCallbacks = [];
+    async function traverse(node) {
+      if (node.nodeType !== Node.ELEMENT_NODE) return;
+      const tag = node.tagName.toLowerCase();
+      if (tag === "leptos-island") {
+        const island = mod[node.dataset.component];
+        if (!island) {
+          console.warn(`Could not find WASM function for the island ${node.dataset.component}.`);
+        } else {
+          const onHydrate = childrenCallbacks[childrenCallbacks.length - 1];
+          if (onHydrate) onHydrate();
+          await island(node);
+        }
+      } else if (tag === "leptos-children") {
+        childrenCallbacks.push(node.$$on_hydrate);
+        for (const child of node.children) await traverse(child);
+        childrenCallbacks.pop();
+        return;
+      }
+      for (const child of node.children) await traverse(child);
+    }
+    await traverse(root);
+  }
+
+  function interactive() {
+    document.body.dataset.hydrated = "true";
+  }
+
+  function idle(callback) {
+    if ("requestIdleCallback" in window) requestIdleCallback(callback);
+    else setTimeout(callback, 0);
+  }
+
+  if (bundle && bundle.js && document.querySelector("leptos-island")) {
+    idle(() => hydrateIslands(document.body).then(interactive));
+  } else {
+    interactive();
+  }
+
+  if (!window.fetch || !window.DOMParser || !window.Idiomorph || !history.pushState) return;
+
+  let latest = 0;
+  const busy = new WeakSet();
+
+  function sameApp(url) {
+    return url.origin === location.origin && !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/docs");
+  }
+
+  document.addEventListener("click", (ev) => {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    const a = ev.target instanceof Element && ev.target.closest("a[href]");
+    if (!a || a.target || a.hasAttribute("download") || a.hasAttribute("data-reload")) return;
+    const url = new URL(a.href, location.href);
+    if (!sameApp(url)) return;
+    // A link to a place on this same page is the browser's job.
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
+    ev.preventDefault();
+    visit(url, { push: true });
+  });
+
+  // A choice marked `data-autosubmit` (the list's sort and filters) applies at once.
+  document.addEventListener("change", (ev) => {
+    const field = ev.target;
+    if (field instanceof Element && field.hasAttribute("data-autosubmit") && field.form) {
+      field.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("submit", (ev) => {
+    if (ev.defaultPrevented) return; // an island handled it
+    const form = ev.target;
+    const submitter = ev.submitter || null;
+    const method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
+    const action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, location.href);
+    if ((method !== "get" && method !== "post") || (form.enctype && form.enctype !== "application/x-www-form-urlencoded") || !(sameApp(action) || action.pathname.startsWith("/api/")) || form.target) return;
+    ev.preventDefault();
+    if (busy.has(form)) return; // one send at a time per form
+    const data = new URLSearchParams(new FormData(form, submitter));
+    if (method === "get") {
+      action.search = data.toString();
+      visit(action, { push: true });
+      return;
+    }
+    send(form, submitter, action, data);
+  });
+
+  window.addEventListener("popstate", () => visit(new URL(location.href), { push: false, restoring: true }));
+
+  async function visit(url, { push, restoring }) {
+    const nav = ++latest;
+    loading(true);
+    let resp, html;
+    try {
+      resp = await fetch(url, { headers: { Accept: "text/html" } });
+      html = await resp.text();
+    } catch {
+      location.assign(url); // let the browser say what went wrong
+      return;
+    } finally {
+      if (nav === latest) loading(false);
+    }
+    if (nav !== latest) return;
+    const final = new URL(resp.url || url);
+    if (!swap(html, final, {})) {
+      location.assign(final);
+      return;
+    }
+    if (push) history.pushState(null, "", address(final));
+    else if (restoring) history.replaceState(null, "", address(final));
+    settle(final, !restoring);
+  }
+
+  async function send(form, submitter, action, data) {
+    const nav = ++latest;
+    const button = submitter || form.querySelector('button[type="submit"], button:not([type])');
+    const label = button && button.textContent;
+    busy.add(form);
+    form.setAttribute("aria-busy", "true");
+    if (button) {
+      button.disabled = true;
+      if (button.dataset.pending) button.textContent = button.dataset.pending;
+    }
+    loading(true);
+    const restore = (message) => {
+      busy.delete(form);
+      form.removeAttribute("aria-busy");
+      if (button) {
+        button.disabled = false;
+        button.textContent = label;
+      }
+      const alert = message && (form.querySelector(".form-error[role=alert]") || form.querySelector(".field-error[role=alert]"));
+      if (alert) alert.textContent = message;
+    };
+    let resp, html;
+    try {
+      resp = await fetch(action, { method: "POST", body: data, headers: { Accept: "text/html" } });
+      html = await resp.text();
+    } catch {
+      restore("Could not reach the server: check the connection and try again.");
+      return;
+    } finally {
+      loading(false);
+    }
+    busy.delete(form);
+    const final = new URL(resp.url || location.href);
+    // The server answers a form post by sending the browser to a page: the same one with
+    // `?error=CODE` when it failed. Then what the person typed stays in the form.
+    const failed = final.searchParams.has("error");
+    if (nav !== latest && !failed) return;
+    if (!swap(html, final, { keepValuesOf: failed ? form : null })) {
+      if ((resp.headers.get("content-type") || "").includes("text/html")) location.assign(final);
+      else restore(`The server could not do that (status ${resp.status}). Try again in a moment.`);
+      return;
+    }
+    const here = location.pathname + location.search;
+    if (final.pathname + final.search === here) history.replaceState(null, "", address(final));
+    else history.pushState(null, "", address(final));
+    settle(final, false);
+  }
+
+  // The address bar's form of a URL: no dangling `?` when the query is empty.
+  function address(url) {
+    return url.pathname + url.search + url.hash;
+  }
+
+  // Patches the current page into `html`; false when `html` is not one of our pages.
+  function swap(html, url, { keepValuesOf }) {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    if (!doc.body || doc.body.dataset.app !== "leptodo") return false;
+    const changedIslands = new Set();
+    const wasPath = location.pathname;
+    Idiomorph.morph(document.body, doc.body.childNodes, {
+      morphStyle: "innerHTML",
+      callbacks: {
+        beforeNodeMorphed(old, next) {
+          if (old.nodeName === "LEPTOS-ISLAND" && next.nodeName === "LEPTOS-ISLAND") {
+            if (old.dataset.component === next.dataset.component && old.dataset.props === next.dataset.props) {
+              return false; // same island, same props: keep it, state and all
+            }
+            changedIslands.add(old);
+          }
+        },
+        afterNodeAdded(node) {
+          if (node.nodeType !== Node.ELEMENT_NODE) return;
+          if (node.nodeName === "LEPTOS-ISLAND") changedIslands.add(node);
+          for (const island of node.querySelectorAll("leptos-island")) changedIslands.add(island);
+        },
+        beforeAttributeUpdated(name, element) {
+          const typed = name === "value" || name === "checked" || name === "selected";
+          if (typed && keepValuesOf && keepValuesOf.contains(element) && element.type !== "hidden") return false;
+        },
+      },
+    });
+    // An island with new props gets its new server HTML, hydrated from scratch.
+    for (const island of changedIslands) {
+      if (!island.isConnected || (island.parentElement && island.parentElement.closest("leptos-island"))) continue;
+      const fresh = island.cloneNode(true);
+      island.replaceWith(fresh);
+      if (bundle && bundle.js) hydrateIslands(fresh);
+    }
+    document.title = doc.title;
+    swap.pathChanged = wasPath !== url.pathname;
+    return true;
+  }
+
+  // Where attention goes after a new page: a field the page asks for, else the top.
+  function settle(url, scroll) {
+    const wanted = document.querySelector("[autofocus]");
+    if (wanted && wanted !== document.activeElement) wanted.focus();
+    if (url.hash) {
+      const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
+      if (target) target.scrollIntoView();
+    } else if (scroll && swap.pathChanged) {
+      window.scrollTo(0, 0);
+      const heading = !wanted && document.querySelector("main h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  function loading(on) {
+    if (on) document.documentElement.setAttribute("aria-busy", "true");
+    else document.documentElement.removeAttribute("aria-busy");
+  }
+})();
