@@ -443,12 +443,17 @@ def front_end(base: str, cookie: str) -> dict:
     """What a first visit transfers: the page's HTML and every script, style, WASM module and
     icon it loads from our origin (the /pkg bundle and the site-root scripts)."""
     pages = {}
-    for page, headers in (("sign-in page", {}), ("dashboard, 50 tasks", {"Cookie": cookie})):
-        path = "/sign-in" if not headers else "/"
+    for page, path, headers in (("sign-in page", "/sign-in", {}),
+                                ("dashboard, 50 tasks", "/", {"Cookie": cookie}),
+                                ("status page (the one island)", "/status", {})):
         html, _ = fetch(base + path, headers)
         text = html.decode()
-        assets = sorted(set(re.findall(r'(/pkg/[^"\'\s>]+)', text))
-                        | set(re.findall(r'(?:src|href)="(/[^"/][^"]*\.(?:js|css|wasm|ico))"', text)))
+        # What the browser fetches: linked styles and icons, scripts, and — only on a page with
+        # an island — the WASM bundle and its JS glue that navigate.js loads.
+        assets = set(re.findall(r'<(?:link|script)\b[^>]*?(?:src|href)="(/[^"/][^"]*)"', text))
+        if "<leptos-island" in text:
+            assets |= set(re.findall(r'data-islands-(?:js|wasm)="(/[^"]+)"', text))
+        assets = sorted(assets)
         served, served_headers = fetch(base + path, {**headers, "Accept-Encoding": "br, gzip"})
         rows = [("HTML " + path, html, {"served_bytes": len(served), **served_headers})]
         for asset in assets:
