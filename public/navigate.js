@@ -27,17 +27,23 @@
 
   function loadBundle() {
     if (!module) {
-      module = import(bundle.js).then(async (mod) => {
-        await mod.default({ module_or_path: bundle.wasm });
-        mod.hydrate();
-        return mod;
-      });
+      module = import(bundle.js)
+        .then(async (mod) => {
+          await mod.default({ module_or_path: bundle.wasm });
+          mod.hydrate();
+          return mod;
+        })
+        .catch((err) => {
+          module = null; // the next page with an island tries again
+          throw err;
+        });
     }
     return module;
   }
 
   // Hydrates every island under `root` (Leptos's traversal: an island, then the islands in
   // its children, each `<leptos-children>` handing its hydrate callback to the islands in it).
+  const hydrated = new WeakSet();
   async function hydrateIslands(root) {
     const mod = await loadBundle();
     const childrenCallbacks = [];
@@ -46,11 +52,14 @@
       const tag = node.tagName.toLowerCase();
       if (tag === "leptos-island") {
         const island = mod[node.dataset.component];
-        if (!island) {
+        if (hydrated.has(node)) {
+          // already alive (a visit brought it while the bundle was loading)
+        } else if (!island) {
           console.warn(`Could not find WASM function for the island ${node.dataset.component}.`);
         } else {
           const onHydrate = childrenCallbacks[childrenCallbacks.length - 1];
           if (onHydrate) onHydrate();
+          hydrated.add(node);
           await island(node);
         }
       } else if (tag === "leptos-children") {
@@ -74,7 +83,7 @@
   }
 
   if (bundle && bundle.js && document.querySelector("leptos-island")) {
-    idle(() => hydrateIslands(document.body).then(interactive));
+    idle(() => hydrateIslands(document.body).then(interactive, console.error));
   } else {
     interactive();
   }
@@ -114,7 +123,7 @@
     const submitter = ev.submitter || null;
     const method = ((submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get").toLowerCase();
     const action = new URL((submitter && submitter.getAttribute("formaction")) || form.getAttribute("action") || location.href, location.href);
-    if ((method !== "get" && method !== "post") || (form.enctype && form.enctype !== "application/x-www-form-urlencoded") || !(sameApp(action) || action.pathname.startsWith("/api/")) || form.target) return;
+    if ((method !== "get" && method !== "post") || (form.enctype && form.enctype !== "application/x-www-form-urlencoded") || !(sameApp(action) || (action.origin === location.origin && action.pathname.startsWith("/api/"))) || form.target || (submitter && (submitter.hasAttribute("formtarget") || submitter.hasAttribute("formenctype")))) return;
     ev.preventDefault();
     if (busy.has(form)) return; // one send at a time per form
     const data = new URLSearchParams(new FormData(form, submitter));
@@ -126,7 +135,13 @@
     send(form, submitter, action, data);
   });
 
-  window.addEventListener("popstate", () => visit(new URL(location.href), { push: false, restoring: true }));
+  // The page on screen (path and query): a Back or Forward that only changes the hash is the
+  // browser's job.
+  let rendered = location.pathname + location.search;
+  window.addEventListener("popstate", () => {
+    if (location.pathname + location.search === rendered) return;
+    visit(new URL(location.href), { push: false, restoring: true });
+  });
 
   async function visit(url, { push, restoring }) {
     const nav = ++latest;
@@ -136,15 +151,18 @@
       resp = await fetch(url, { headers: { Accept: "text/html" } });
       html = await resp.text();
     } catch {
-      location.assign(url); // let the browser say what went wrong
+      // Let the browser say what went wrong (without a second history entry on Back).
+      if (nav === latest) (restoring ? location.replace(url) : location.assign(url));
       return;
     } finally {
       if (nav === latest) loading(false);
     }
     if (nav !== latest) return;
     const final = new URL(resp.url || url);
-    if (!swap(html, final, {})) {
-      location.assign(final);
+    if (!final.hash && url.hash) final.hash = url.hash; // responses never carry the fragment
+    if (!swap(html, final, { keep: () => false })) {
+      if (restoring) location.replace(final);
+      else location.assign(final);
       return;
     }
     if (push) history.pushState(null, "", address(final));
@@ -154,6 +172,7 @@
 
   async function send(form, submitter, action, data) {
     const nav = ++latest;
+    const from = location.href;
     const button = submitter || form.querySelector('button[type="submit"], button:not([type])');
     const label = button && button.textContent;
     busy.add(form);
@@ -170,7 +189,12 @@
         button.disabled = false;
         button.textContent = label;
       }
-      const alert = message && (form.querySelector(".form-error[role=alert]") || form.querySelector(".field-error[role=alert]"));
+      // The form's own alert, else the page's (a row's toggle and delete forms have none).
+      const alert =
+        message &&
+        (form.querySelector(".form-error[role=alert]") ||
+          form.querySelector(".field-error[role=alert]") ||
+          document.querySelector("main .form-error[role=alert]"));
       if (alert) alert.textContent = message;
     };
     let resp, html;
@@ -181,15 +205,25 @@
       restore("Could not reach the server: check the connection and try again.");
       return;
     } finally {
-      loading(false);
+      if (nav === latest) loading(false);
     }
     busy.delete(form);
     const final = new URL(resp.url || location.href);
     // The server answers a form post by sending the browser to a page: the same one with
-    // `?error=CODE` when it failed. Then what the person typed stays in the form.
+    // `?error=CODE` when it failed. Then what the person typed stays in the form. A newer
+    // visit wins, except over a failure on the page still on screen.
     const failed = final.searchParams.has("error");
-    if (nav !== latest && !failed) return;
-    if (!swap(html, final, { keepValuesOf: failed ? form : null })) {
+    if (nav !== latest && !(failed && location.href === from)) {
+      restore();
+      return;
+    }
+    // What stays as typed: everything after a failure; after a success on the same page, the
+    // other forms' fields (a half-typed title survives ticking a task off).
+    const samePage = final.pathname === new URL(from).pathname;
+    const belongs = (el) => el.form === form || form.contains(el);
+    const keep = (el) => failed || (samePage && !belongs(el));
+    const focused = document.activeElement;
+    if (!swap(html, final, { keep })) {
       if ((resp.headers.get("content-type") || "").includes("text/html")) location.assign(final);
       else restore(`The server could not do that (status ${resp.status}). Try again in a moment.`);
       return;
@@ -198,6 +232,14 @@
     if (final.pathname + final.search === here) history.replaceState(null, "", address(final));
     else history.pushState(null, "", address(final));
     settle(final, false);
+    // Keyboard focus stays near where it was: on the button if it is still there (it lost
+    // focus when disabled), else on the page's heading (a deleted row took it away).
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && button && button.isConnected) {
+      button.focus();
+    } else if (lost && !(focused && focused.isConnected)) {
+      focusHeading();
+    }
   }
 
   // The address bar's form of a URL: no dangling `?` when the query is empty.
@@ -206,7 +248,7 @@
   }
 
   // Patches the current page into `html`; false when `html` is not one of our pages.
-  function swap(html, url, { keepValuesOf }) {
+  function swap(html, url, { keep }) {
     const doc = new DOMParser().parseFromString(html, "text/html");
     if (!doc.body || doc.body.dataset.app !== "leptodo") return false;
     const changedIslands = new Set();
@@ -229,7 +271,7 @@
         },
         beforeAttributeUpdated(name, element) {
           const typed = name === "value" || name === "checked" || name === "selected";
-          if (typed && keepValuesOf && keepValuesOf.contains(element) && element.type !== "hidden") return false;
+          if (typed && element.type !== "hidden" && keep(element)) return false;
         },
       },
     });
@@ -238,9 +280,10 @@
       if (!island.isConnected || (island.parentElement && island.parentElement.closest("leptos-island"))) continue;
       const fresh = island.cloneNode(true);
       island.replaceWith(fresh);
-      if (bundle && bundle.js) hydrateIslands(fresh);
+      if (bundle && bundle.js) hydrateIslands(fresh).catch(console.error);
     }
     document.title = doc.title;
+    rendered = url.pathname + url.search;
     swap.pathChanged = wasPath !== url.pathname;
     return true;
   }
@@ -254,11 +297,15 @@
       if (target) target.scrollIntoView();
     } else if (scroll && swap.pathChanged) {
       window.scrollTo(0, 0);
-      const heading = !wanted && document.querySelector("main h1");
-      if (heading) {
-        heading.setAttribute("tabindex", "-1");
-        heading.focus({ preventScroll: true });
-      }
+      if (!wanted) focusHeading();
+    }
+  }
+
+  function focusHeading() {
+    const heading = document.querySelector("main h1");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
     }
   }
 
