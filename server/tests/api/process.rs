@@ -143,15 +143,19 @@ impl Drop for Cluster {
     }
 }
 
-/// `serve` on a free port with `database_url`, the test secret and no sign-in throttling;
-/// returns the process and its base URL.
+/// `serve` on a free port with `database_url`, the test secret, no sign-in throttling and no
+/// task quotas (the soak and fault tests write far faster than a person: on a fast machine
+/// the soak passed the default 1000 writes a minute per account and got 429s); returns the
+/// process and its base URL.
 pub fn serve(dir: &Path, database_url: &str) -> (KillOnDrop, String) {
     let mut cmd = leptodo(dir);
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
         .env("DATABASE_URL", database_url)
         .env("BETTER_AUTH_SECRET", TEST_SECRET)
         .env("AUTH_RATE_LIMIT_IP", "off")
-        .env("AUTH_RATE_LIMIT_ACCOUNT", "off");
+        .env("AUTH_RATE_LIMIT_ACCOUNT", "off")
+        .env("TASK_WRITE_RATE_LIMIT", "off")
+        .env("MAX_TASKS_PER_USER", "0");
     let (child, address) = start(cmd);
     (child, format!("http://{address}"))
 }
