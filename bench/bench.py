@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 import better_auth_password  # noqa: E402  (the reference's own scheme, shared, not copied)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import floor  # noqa: E402  (Leptodo ÷ floor, and the Postgres rows)
 import organize  # noqa: E402  (the filters/sorts/search rows)
 import signin_pg as signin_pg_bench  # noqa: E402  (sign-in at 1,000,000 users on Postgres)
 
@@ -356,10 +357,11 @@ class Load:
         self.threads = threads
 
     def start(self, base: str, scenario: str, connections: int, duration: int | None = None,
-              cookie: str = "") -> subprocess.Popen:
+              cookie: str = "", query: str = "") -> subprocess.Popen:
         env = {
             **os.environ,
             "BENCH_SCENARIO": scenario,
+            "BENCH_QUERY": query,
             "BENCH_USERS": str(self.users_file),
             "BENCH_PASSWORD": PASSWORD,
             "BENCH_COOKIE": cookie,
@@ -388,8 +390,8 @@ class Load:
         )
 
     def run(self, base: str, scenario: str, connections: int, duration: int | None = None,
-            cookie: str = "") -> Result:
-        return self.finish(self.start(base, scenario, connections, duration, cookie),
+            cookie: str = "", query: str = "") -> Result:
+        return self.finish(self.start(base, scenario, connections, duration, cookie, query),
                            scenario, connections)
 
 
@@ -617,11 +619,17 @@ def main() -> None:
     parser.add_argument("--scale", default="1000,100000,1000000",
                         help="task counts for the scale curve ('' to skip)")
     parser.add_argument("--scale-duration", type=int, default=10)
-    parser.add_argument("--only", choices=["leptodo", "compare", "organize", "signin-pg"],
+    parser.add_argument("--only",
+                        choices=["leptodo", "compare", "organize", "signin-pg", "floor"],
                         default="compare",
                         help="'leptodo' skips the reference (for profiling); 'organize' runs "
                              "only the filters/sorts/search rows; 'signin-pg' only the "
-                             "Postgres sign-in at --signin-pg-users")
+                             "Postgres sign-in at --signin-pg-users; 'floor' only the list "
+                             "rows against the floor server (bench/floor)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="'postgres': the same users and tasks on a throwaway cluster, "
+                             "one and two Leptodo instances, and the floor on Postgres "
+                             "(only those rows)")
     parser.add_argument("--organize-users", type=int, default=100,
                         help="users x 10,000 tasks for the organizing rows (0 to skip)")
     parser.add_argument("--signin-pg-users", type=int, default=1_000_000,
@@ -643,6 +651,10 @@ def main() -> None:
     argon = argon2.PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1,
                                   hash_len=32, salt_len=16, type=argon2.Type.ID)
     signin_pg = None
+    this = sys.modules[__name__]  # for floor.py: the servers, the load, the seed
+    if args.backend == "postgres" or args.only == "floor":
+        args.organize_users = 0
+        args.signin_pg_users = 0
     if args.signin_pg_users > 0 and args.only in ("compare", "signin-pg"):
         signin_pg = signin_pg_bench.run(SERVER_BIN, start_leptodo, secret, workdir,
                                         argon.hash(PASSWORD), PASSWORD, log,
@@ -664,15 +676,27 @@ def main() -> None:
         users_file = workdir / "users.tsv"
         users_file.write_text("".join(
             f"{u.id}\t{u.token}\t{u.email}\t{u.first_task}\t{u.task_count}\n" for u in users))
+        if args.backend == "postgres":
+            result = floor.run_postgres(this, users, users_file, secret, argon.hash(PASSWORD),
+                                        args, workdir, log)
+            write_part(args.out, "postgres", result, floor.report_postgres, workdir)
+            return
         lep_db = workdir / "leptodo.db"
-        migrate = subprocess.run(
-            [str(SERVER_BIN), "migrate"],
-            env={**os.environ, "DATABASE_URL": f"sqlite://{lep_db}", "BETTER_AUTH_SECRET": secret},
-            capture_output=True, text=True,
-        )
-        if migrate.returncode != 0:
-            sys.exit(f"leptodo-server migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        migrate = [str(SERVER_BIN), "migrate"]
+        migrate_env = {**os.environ, "DATABASE_URL": f"sqlite://{lep_db}",
+                       "BETTER_AUTH_SECRET": secret}
+        done = subprocess.run(migrate, env=migrate_env, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"leptodo-server migrate failed:\n{done.stdout}{done.stderr}")
         seed_leptodo(lep_db, users, argon.hash(PASSWORD))
+        # Indexes the seeded tasks' search words (leptodo::tasks::reindex) for the q= row.
+        subprocess.run(migrate, env=migrate_env, check=True, capture_output=True)
+        checkpoint(lep_db)
+        if args.only == "floor":
+            load = Load(users_file, args.duration, args.threads)
+            result = floor.run_sqlite(this, lep_db, secret, load, args.connections, workdir, log)
+            write_part(args.out, "floor", result, floor.report_sqlite, workdir)
+            return
 
         load = Load(users_file, args.duration, args.threads)
         rss = {}
@@ -705,6 +729,10 @@ def main() -> None:
                                 "api": ref_server.peak_before_signin_kib}
             ref_server.stop()
             servers.remove(ref_server)
+
+        log("Leptodo ÷ floor (bench/floor), list rows")
+        floor_rows = floor.run_sqlite(this, lep_db, secret, load, args.connections, workdir,
+                                      log)
 
         scale = []
         for total in [int(n) for n in args.scale.split(",") if n.strip()]:
@@ -740,6 +768,7 @@ def main() -> None:
             rss["reference"] = {"all": {k: 1 for k in MEMORY}, "api": {k: 1 for k in MEMORY}}
         text = report(args, machine_description(), lep, ref, rss, fe, ssr, page_rps, scale,
                       time.monotonic() - began)
+        text += "\n" + "\n".join(floor.report_sqlite(floor_rows)) + "\n"
         if organized:
             text += "\n" + "\n".join(organize.report(organized))
         if signin_pg:
@@ -753,7 +782,7 @@ def main() -> None:
             "leptodo": {k: vars(v) | {"rps": v.rps} for k, v in lep.items()},
             "reference": {k: vars(v) | {"rps": v.rps} for k, v in ref.items()},
             "peak_rss_kib": rss, "front_end": fe, "ssr": ssr, "scale": scale,
-            "organize": organized, "signin_pg": signin_pg,
+            "organize": organized, "signin_pg": signin_pg, "floor": floor_rows,
         }, indent=2) + "\n")
         log(f"written: {args.out / 'report.md'}, {args.out / 'results.json'}")
         if failures:

@@ -4,6 +4,7 @@
 --   toggle  PATCH /api/{user}/tasks/{id}/complete   (a random task of a random user)
 --   signin  POST  /api/auth/sign-in/email           (a random user, right password)
 --   page    GET   /                                 (the dashboard, with BENCH_COOKIE)
+-- BENCH_QUERY (list only) is appended as the query string: `completed=false`, `q=water`, ...
 -- BENCH_USERS names a file of "id<TAB>token<TAB>email<TAB>first task id<TAB>task count" lines
 -- written by bench.py; the tokens are HS256 JWTs that both servers accept (one shared secret).
 -- done() prints one line, "BENCH {json}", that bench.py reads.
@@ -11,6 +12,8 @@
 local scenario = os.getenv("BENCH_SCENARIO") or "list"
 local password = os.getenv("BENCH_PASSWORD") or ""
 local cookie = os.getenv("BENCH_COOKIE") or ""
+local query = os.getenv("BENCH_QUERY") or ""
+if query ~= "" then query = "?" .. query end
 
 local users = {}
 for line in io.lines(os.getenv("BENCH_USERS")) do
@@ -34,7 +37,7 @@ function init(args)
   for i, u in ipairs(users) do
     local auth = { ["Authorization"] = "Bearer " .. u.token }
     if scenario == "list" then
-      requests[i] = wrk.format("GET", "/api/" .. u.id .. "/tasks", auth)
+      requests[i] = wrk.format("GET", "/api/" .. u.id .. "/tasks" .. query, auth)
     elseif scenario == "create" then
       auth["Content-Type"] = "application/json"
       requests[i] = wrk.format("POST", "/api/" .. u.id .. "/tasks", auth,

@@ -39,7 +39,7 @@ use crate::{
     error::MAX_BODY_BYTES,
     routes, secrets, security,
     serve::{self, ConnectionLimits},
-    state::{AppState, Readiness, RequestLimits},
+    state::{AppState, Readiness, RequestLimits, Shared},
 };
 
 /// How long in-flight requests get to finish once shutdown starts (orchestrators commonly wait
@@ -153,7 +153,7 @@ impl Application {
             Some(addr) => Some(crate::metrics::listen(addr, db.clone()).await?),
             None => None,
         };
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options,
             db: db.clone(),
             auth,
@@ -170,7 +170,7 @@ impl Application {
                 body_timeout: serving.body_timeout,
                 metrics: metrics_addr.is_some(),
             },
-        };
+        });
         let auth = state.auth.clone();
         Ok(Self {
             listener,

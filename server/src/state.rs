@@ -18,8 +18,14 @@ use leptos::config::LeptosOptions;
 
 use crate::security::TrustedOrigins;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a handler can reach, behind one `Arc`: axum clones the state for every request
+/// (once per middleware that holds it, and for the handler), so cloning it is one atomic
+/// increment rather than a copy of every field (Leptos's options alone are a dozen strings
+/// and `Arc`s — 8 % of a task list request's CPU before this).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub auth: Auth,
@@ -30,6 +36,42 @@ pub struct AppState {
     pub tasks: Tasks,
     pub limits: RequestLimits,
 }
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// `State<T>` for each part, as `#[derive(FromRef)]` gives a plain struct.
+macro_rules! parts {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.0.$field.clone()
+            }
+        })*
+    };
+}
+parts!(
+    leptos_options: LeptosOptions,
+    db: Database,
+    auth: Auth,
+    origins: TrustedOrigins,
+    ready: Readiness,
+    outage: Outage,
+    bundle: crate::assets::Bundle,
+    tasks: Tasks,
+    limits: RequestLimits,
+);
 
 /// The per-request limits (see `deadline`), and whether requests are measured for metrics.
 #[derive(Clone, Copy, Debug)]

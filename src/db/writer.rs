@@ -520,6 +520,7 @@ mod tests {
         let pool = SqlitePool::connect_with(options.clone()).await.unwrap();
         let db = Database::Sqlite(crate::db::Sqlite {
             pool,
+            readers: None,
             writer: Writer::own_connection(options),
         });
 

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::{
     Due, ListQuery, Order, Priority, Recurrence, Sort, Task,
     fields::split_tags,
-    statement::{Arg, Statement, bind_args},
+    statement::{Arg, Statement, bind_args, read_direct},
 };
 use crate::{
     db::{Database, with_pool},
@@ -85,11 +85,11 @@ pub struct TagCount {
     pub count: i64,
 }
 
-/// The `WHERE` and `ORDER BY` of a page, and the page itself.
-fn page(owner: &str, query: &ListQuery, extra_columns: &str) -> (Statement, String) {
+/// The statement for a page of `owner`'s tasks: its filters, its order, its slice.
+fn page(owner: &str, query: &ListQuery) -> Statement {
     let mut st = Statement::default();
     let user = st.arg(Arg::Text(owner.to_owned()));
-    let mut sql = format!("SELECT {COLUMNS}{extra_columns} FROM tasks WHERE user_id = {user}");
+    let mut sql = format!("SELECT {COLUMNS} FROM tasks WHERE user_id = {user}");
     if let Some(completed) = query.completed {
         sql += &format!(" AND completed = {}", st.arg(Arg::Bool(completed)));
     }
@@ -156,112 +156,84 @@ fn page(owner: &str, query: &ListQuery, extra_columns: &str) -> (Statement, Stri
     let limit = st.arg(Arg::Int(i64::from(query.limit)));
     let offset = st.arg(Arg::Int(query.offset as i64));
     st.sql = format!("{sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    (st, order)
+    st
 }
 
 /// A page of `owner`'s tasks: those `query` selects, in its order.
 pub async fn list(db: &Database, owner: &str, query: &ListQuery) -> Result<Vec<Task>> {
-    match db {
-        // sqlx hands SQLite rows over one at a time from the connection's thread, which costs
-        // more than the query itself: a page of 50 tasks came to 58% of a list request. So
-        // SQLite packs the page into one JSON value (one hand-over) and it is unpacked here.
-        // The aggregate orders the page again (50 rows): SQL leaves a subquery's order to
-        // the engine.
-        Database::Sqlite(sqlite) => {
-            let (page, order) = page(owner, query, ", title_key");
-            let sql = format!(
-                "SELECT json_group_array(json_array({COLUMNS}) ORDER BY {order}) FROM ({})",
-                page.sql
-            );
-            let packed: String = bind_args!(sqlx::query_scalar(&sql), page.args)
-                .fetch_one(sqlite.pool())
-                .await
-                .map_err(crate::DatabaseError::from)?;
-            tasks_from_json(&packed)
-        }
-        Database::Postgres(pool) => {
-            let (page, _) = page(owner, query, "");
-            let rows: Vec<TaskRow> = bind_args!(sqlx::query_as(&page.sql), page.args)
-                .fetch_all(pool)
-                .await
-                .map_err(crate::DatabaseError::from)?;
-            rows.into_iter().map(TaskRow::into_task).collect()
-        }
-    }
+    let page = page(owner, query);
+    rows(db, &page)
+        .await?
+        .into_iter()
+        .map(TaskRow::into_task)
+        .collect()
 }
 
-/// Unpacks SQLite's `json_group_array(json_array(COLUMNS))` (see [`list`]).
-fn tasks_from_json(page: &str) -> Result<Vec<Task>> {
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i32,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-    );
-    let bad = |what: String| Error::Internal(format!("cannot read a page of tasks: {what}"));
-    let rows: Vec<Row> = serde_json::from_str(page).map_err(|err| bad(err.to_string()))?;
-    let date = time::macros::format_description!("[year]-[month]-[day]");
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                user_id,
-                title,
-                description,
-                completed,
-                priority,
-                tags,
-                due,
-                recurrence,
-                created,
-                updated,
-            )| {
-                let timestamp = |text: &str| {
-                    crate::db::parse_sqlite_timestamp(text)
-                        .ok_or_else(|| bad(format!("task {id} has the timestamp {text:?}")))
-                };
-                let due_date = due
-                    .map(|text| {
-                        Date::parse(&text, &date)
-                            .map_err(|_| bad(format!("task {id} has the due date {text:?}")))
-                    })
-                    .transpose()?;
-                TaskRow {
-                    id,
-                    user_id,
-                    title,
-                    description,
-                    completed: completed != 0,
-                    priority,
-                    tags,
-                    due_date,
-                    recurrence,
-                    created_at: timestamp(&created)?,
-                    updated_at: timestamp(&updated)?,
-                    recurred: false,
-                }
-                .into_task()
-            },
-        )
-        .collect()
+/// The task rows `st` selects (its columns are [`COLUMNS`]): on a SQLite file through the
+/// direct readers, on this thread; otherwise through the pool.
+pub(super) async fn rows(db: &Database, st: &Statement) -> Result<Vec<TaskRow>> {
+    if let Some(rows) = read_direct(db, st, TaskRow::from_direct) {
+        return Ok(rows?);
+    }
+    Ok(
+        with_pool!(db, pool => bind_args!(sqlx::query_as(&st.sql), st.args.clone())
+        .fetch_all(pool)
+        .await)?,
+    )
+}
+
+impl TaskRow {
+    /// A row of [`COLUMNS`] as the direct SQLite readers see it: the text forms sqlx writes
+    /// for dates and timestamps, 0/1 for the flag.
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        use rusqlite::types::Type;
+        let bad = |column: usize, what: &str, text: &str| {
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                Type::Text,
+                format!("not a {what}: {text:?}").into(),
+            )
+        };
+        let timestamp = |column: usize| -> rusqlite::Result<time::OffsetDateTime> {
+            let text: String = row.get(column)?;
+            crate::db::parse_sqlite_timestamp(&text).ok_or_else(|| bad(column, "timestamp", &text))
+        };
+        let date = time::macros::format_description!("[year]-[month]-[day]");
+        let due_date = match row.get::<_, Option<String>>(7)? {
+            None => None,
+            Some(text) => Some(Date::parse(&text, &date).map_err(|_| bad(7, "date", &text))?),
+        };
+        Ok(Self {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            completed: row.get(4)?,
+            priority: row.get(5)?,
+            tags: row.get(6)?,
+            due_date,
+            recurrence: row.get(8)?,
+            created_at: timestamp(9)?,
+            updated_at: timestamp(10)?,
+            recurred: false,
+        })
+    }
 }
 
 /// How many tasks `owner` has in all, open and done.
 pub async fn counts(db: &Database, owner: &str) -> Result<TaskCounts> {
-    let (all, completed): (i64, i64) = with_pool!(db, pool => sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0) \
-         FROM tasks WHERE user_id = $1",
-    )
-    .bind(owner)
-    .fetch_one(pool)
-    .await)?;
+    let st = Statement {
+        sql: "SELECT COUNT(*), COALESCE(SUM(CASE WHEN completed THEN 1 ELSE 0 END), 0) \
+              FROM tasks WHERE user_id = $1"
+            .into(),
+        args: vec![Arg::Text(owner.to_owned())],
+    };
+    let (all, completed): (i64, i64) = match read_direct(db, &st, |r| Ok((r.get(0)?, r.get(1)?))) {
+        Some(rows) => rows?.pop().unwrap_or_default(),
+        None => with_pool!(db, pool => bind_args!(sqlx::query_as(&st.sql), st.args.clone())
+            .fetch_one(pool)
+            .await)?,
+    };
     Ok(TaskCounts {
         all,
         active: all - completed,
@@ -272,11 +244,120 @@ pub async fn counts(db: &Database, owner: &str) -> Result<TaskCounts> {
 /// The tags on `owner`'s tasks, the most used first (then A–Z). Tags that differ only in
 /// case count as one, shown in the first spelling A–Z.
 pub async fn tags(db: &Database, owner: &str) -> Result<Vec<TagCount>> {
-    Ok(with_pool!(db, pool => sqlx::query_as(
-        "SELECT MIN(tag) AS tag, COUNT(*) AS count FROM task_tags WHERE user_id = $1 \
-         GROUP BY tag_key ORDER BY COUNT(*) DESC, tag_key",
-    )
-    .bind(owner)
-    .fetch_all(pool)
-    .await)?)
+    let st = Statement {
+        sql: "SELECT MIN(tag) AS tag, COUNT(*) AS count FROM task_tags WHERE user_id = $1 \
+              GROUP BY tag_key ORDER BY COUNT(*) DESC, tag_key"
+            .into(),
+        args: vec![Arg::Text(owner.to_owned())],
+    };
+    let direct = read_direct(db, &st, |r| {
+        Ok(TagCount {
+            tag: r.get(0)?,
+            count: r.get(1)?,
+        })
+    });
+    Ok(match direct {
+        Some(rows) => rows?,
+        None => with_pool!(db, pool => bind_args!(sqlx::query_as(&st.sql), st.args.clone())
+            .fetch_all(pool)
+            .await)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::{ListParams, NewTask, store};
+
+    /// The direct readers (rusqlite, on a file database) and the sqlx pool must read the same
+    /// rows in the same order: every filter, sort and column type, counts, tags, one task.
+    #[tokio::test]
+    async fn direct_readers_and_the_pool_read_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tasks.db").display());
+        let db = Database::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let crate::db::Database::Sqlite(sqlite) = &db else {
+            unreachable!()
+        };
+        assert!(sqlite.readers().is_some());
+        let pooled = db.without_readers();
+        let account = crate::users::NewAccount::parse(crate::users::SignUpInput {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            password: "password1".into(),
+        })
+        .unwrap();
+        let ada = crate::users::create(&db, &account, "h").await.unwrap().id;
+        let date = |d: &str| {
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+        };
+        for (i, title) in ["Water plants", "Call Bob", "write report", "Pay bills"]
+            .into_iter()
+            .enumerate()
+        {
+            let task = NewTask {
+                title: title.into(),
+                description: (i % 2 == 0).then(|| format!("note {i}")),
+                priority: Priority::ALL[i % 3],
+                tags: if i < 2 { vec!["home".into()] } else { vec![] },
+                due_date: (i != 1).then(|| date(["2026-11-30", "", "2026-12-01", "2026-12-05"][i])),
+                recurrence: (i == 3).then_some(Recurrence::Weekly),
+            };
+            let made = store::create(&db, &ada, &task, None).await.unwrap();
+            if i == 2 {
+                store::toggle(&db, &ada, made.id, None).await.unwrap();
+            }
+        }
+        for query in [
+            "",
+            "completed=false",
+            "completed=true",
+            "q=wat",
+            "q=note+pla",
+            "priority=high&priority=low",
+            "tag=HOME",
+            "due=overdue&today=2026-12-01",
+            "due=week&today=2026-12-01",
+            "due=none",
+            "sort=due_date",
+            "sort=due_date&order=desc",
+            "sort=priority",
+            "sort=title&order=desc",
+            "limit=2&offset=1",
+        ] {
+            let query = ListQuery::parse(&ListParams::from_query(query).unwrap()).unwrap();
+            let direct = list(&db, &ada, &query).await.unwrap();
+            assert_eq!(
+                direct,
+                list(&pooled, &ada, &query).await.unwrap(),
+                "{query:?}"
+            );
+        }
+        let all = list(&db, &ada, &ListQuery::default()).await.unwrap();
+        assert_eq!(all.len(), 4);
+        assert!(
+            all.iter()
+                .any(|t| t.due_date.is_some() && t.recurrence.is_some())
+        );
+        assert_eq!(
+            counts(&db, &ada).await.unwrap(),
+            counts(&pooled, &ada).await.unwrap()
+        );
+        assert_eq!(counts(&db, &ada).await.unwrap().completed, 1);
+        assert_eq!(
+            tags(&db, &ada).await.unwrap(),
+            tags(&pooled, &ada).await.unwrap()
+        );
+        assert_eq!(
+            store::get(&db, &ada, all[0].id).await.unwrap(),
+            store::get(&pooled, &ada, all[0].id).await.unwrap()
+        );
+        // A write is seen by the next direct read.
+        store::delete(&db, &ada, all[0].id).await.unwrap();
+        assert_eq!(
+            list(&db, &ada, &ListQuery::default()).await.unwrap().len(),
+            3
+        );
+    }
 }

@@ -267,12 +267,11 @@ pub async fn create(
 }
 
 pub async fn get(db: &Database, owner: &str, id: i64) -> Result<Task> {
-    let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
-    let row: Option<TaskRow> = with_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(pool)
-        .await)?;
+    let st = Statement {
+        sql: format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2"),
+        args: vec![Arg::Int(id), Arg::Text(owner.to_owned())],
+    };
+    let row = super::list::rows(db, &st).await?.pop();
     row.ok_or(Error::NotFound("task"))?.into_task()
 }
 

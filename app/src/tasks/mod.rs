@@ -196,7 +196,6 @@ fn TaskBoard() -> impl IntoView {
 
     let add = ServerAction::<AddTask>::new();
     let toggle = ServerAction::<ToggleTask>::new();
-    let delete = ServerAction::<DeleteTask>::new();
     let update = ServerAction::<UpdateTask>::new();
     // Editing a task does not change the list.
     let tasks = Resource::new(
@@ -287,7 +286,6 @@ fn TaskBoard() -> impl IntoView {
                                         view=view.get_untracked()
                                         editing=editing
                                         toggle=toggle
-                                        delete=delete
                                         update=update
                                         row_error=row_error
                                     />

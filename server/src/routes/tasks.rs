@@ -5,7 +5,7 @@
 //! `leptodo::tasks`, shared with the server functions.
 
 use axum::{
-    Json, Router,
+    Router,
     extract::{Path, RawQuery, State},
     http::StatusCode,
     routing::{get, patch},
@@ -21,6 +21,7 @@ use leptodo::{
 use crate::{
     error::ApiResult,
     extract::{JsonBody, TaskOwner},
+    json::Json,
     openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422, WriteErrors},
     state::AppState,
 };
