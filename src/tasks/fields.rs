@@ -123,6 +123,10 @@ impl Recurrence {
     }
 }
 
+/// `YYYY-MM-DD`: how dates are written in the API and stored (sqlx's SQLite text form).
+pub(super) const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
 /// A calendar date as `YYYY-MM-DD` (no time, no zone); `loc` names the field or parameter.
 pub fn parse_date(
     raw: &str,
@@ -130,7 +134,7 @@ pub fn parse_date(
     code: Code,
     loc: impl Fn() -> Vec<crate::error::LocPart>,
 ) -> Result<Date, FieldError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let format = DATE_FORMAT;
     let raw = raw.trim();
     // `[year]` alone also takes a sign and more than four digits.
     let shaped = raw.len() == 10
@@ -139,7 +143,7 @@ pub fn parse_date(
             _ => b.is_ascii_digit(),
         });
     shaped
-        .then(|| Date::parse(raw, &format).ok())
+        .then(|| Date::parse(raw, format).ok())
         .flatten()
         .ok_or_else(|| FieldError {
             loc: loc(),

@@ -198,10 +198,12 @@ impl TaskRow {
             let text: String = row.get(column)?;
             crate::db::parse_sqlite_timestamp(&text).ok_or_else(|| bad(column, "timestamp", &text))
         };
-        let date = time::macros::format_description!("[year]-[month]-[day]");
         let due_date = match row.get::<_, Option<String>>(7)? {
             None => None,
-            Some(text) => Some(Date::parse(&text, &date).map_err(|_| bad(7, "date", &text))?),
+            Some(text) => Some(
+                Date::parse(&text, super::fields::DATE_FORMAT)
+                    .map_err(|_| bad(7, "date", &text))?,
+            ),
         };
         Ok(Self {
             id: row.get(0)?,

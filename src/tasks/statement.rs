@@ -65,8 +65,8 @@ pub(super) fn bind_direct(
     args: &[Arg],
 ) -> rusqlite::Result<()> {
     use rusqlite::types::Value;
-    let date = time::macros::format_description!("[year]-[month]-[day]");
-    let text_date = |d: &Date| Value::Text(d.format(&date).unwrap_or_default());
+    let text_date =
+        |d: &Date| Value::Text(d.format(super::fields::DATE_FORMAT).unwrap_or_default());
     for (n, arg) in args.iter().enumerate() {
         let Some(index) = stmt.parameter_index(&format!("${}", n + 1))? else {
             continue;
