@@ -93,6 +93,9 @@ struct Inner {
 
 /// How often expired sessions, links and token cut-offs are swept from the database.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+/// How often the database is asked whether imported password hashes remain (see
+/// [`PasswordHasher`]: while they do, every sign-in check does both kinds' work).
+const IMPORTED_HASHES_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How many external user ids are remembered before the memory starts over.
 const EXTERNAL_SEEN_CAPACITY: usize = 100_000;
@@ -103,12 +106,18 @@ impl Auth {
     pub async fn new(db: Database, settings: AuthSettings) -> Result<Self, AuthSetupError> {
         let tokens = TokenKeys::open(settings.tokens, &db).await?;
         let throttle = AuthThrottle::new(settings.throttle, &db);
+        let hasher = PasswordHasher::new(settings.hash_concurrency)
+            .map_err(|e| AuthSetupError::Hasher(e.to_string()))?;
+        // Unknown (the database is down): assume there are, which only costs time.
+        let imported = users::has_imported_password_hashes(&db)
+            .await
+            .unwrap_or(true);
+        hasher.note_imported_hashes(imported);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 tokens,
-                hasher: PasswordHasher::new(settings.hash_concurrency)
-                    .map_err(|e| AuthSetupError::Hasher(e.to_string()))?,
+                hasher,
                 throttle,
                 sessions: settings.sessions,
                 cookie: settings.cookie,
@@ -172,6 +181,16 @@ impl Auth {
                 }
             }
         };
+        // An import while this instance runs, or the last imported hash rehashed away.
+        let imported = async {
+            let mut every = tokio::time::interval(IMPORTED_HASHES_EVERY);
+            loop {
+                every.tick().await;
+                if let Ok(present) = users::has_imported_password_hashes(&self.inner.db).await {
+                    self.inner.hasher.note_imported_hashes(present);
+                }
+            }
+        };
         let sweep = async {
             let mut every = tokio::time::interval(SWEEP_EVERY);
             loop {
@@ -179,7 +198,7 @@ impl Auth {
                 self.sweep().await;
             }
         };
-        tokio::join!(mail, cutoffs, sweep);
+        tokio::join!(mail, cutoffs, imported, sweep);
     }
 
     /// Deletes expired sessions, links and cut-offs; failures are logged and retried later.
@@ -321,6 +340,9 @@ impl Auth {
                     tracing::warn!(target: AUDIT, event = "sign_in", outcome = "password_changed_meanwhile", user_id = %signed.user.id, ip = ?client.ip);
                     return Err(Error::InvalidCredentials);
                 }
+                if let Some(old) = checked_hash.filter(|h| PasswordHasher::needs_rehash(h)) {
+                    self.rehash(&signed.user.id, &password, &old).await;
+                }
                 tracing::info!(target: AUDIT, event = "sign_in", outcome = "success", user_id = %signed.user.id, ip = ?client.ip);
                 metrics::counter!("leptodo_sign_ins_total", "outcome" => "success").increment(1);
                 Ok(signed)
@@ -341,6 +363,23 @@ impl Auth {
                     _ => Err(Error::InvalidCredentials),
                 }
             }
+        }
+    }
+
+    /// Replaces an imported (Better Auth) hash by our argon2id one after a sign-in proved the
+    /// password. A failure is logged, not fatal: the old hash keeps working and the next
+    /// sign-in tries again.
+    async fn rehash(&self, user_id: &str, password: &Password, old: &str) {
+        let result = match self.inner.hasher.hash(password).await {
+            Ok(new) => users::replace_password_hash(&self.inner.db, user_id, old, &new).await,
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(true) => {
+                tracing::info!(target: AUDIT, event = "password_rehashed", user_id, from = "better-auth-scrypt");
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, user_id, "cannot rehash an imported password"),
         }
     }
 

@@ -9,9 +9,19 @@
 //! life: a flood of sign-ins costs a fixed amount of memory (permits × 19 MiB), rather than a
 //! fresh allocation per attempt that the allocator keeps in per-thread arenas (`bench/run`'s
 //! peak resident memory: 557 MiB without the reuse, 153 MiB with it).
+//!
+//! Hashes imported from Better Auth (scrypt, [`better_auth`]) verify too, until a successful
+//! sign-in replaces them ([`PasswordHasher::needs_rehash`]). While any exist, every check does
+//! the work of both kinds, so a failed sign-in takes the same time whichever kind the account
+//! has, or whether it exists at all.
+
+mod better_auth;
 
 use crate::error::Code;
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, AtomicU64, Ordering},
+};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, Version,
@@ -79,6 +89,12 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified when the email is unknown so that an unknown
     /// email costs the same time as a wrong password.
     dummy_hash: Arc<str>,
+    /// Whether the database may hold Better Auth hashes: then every check also does the other
+    /// kind's work. Set from the database ([`PasswordHasher::note_imported_hashes`]) and as
+    /// soon as a check meets one.
+    imported: Arc<AtomicBool>,
+    /// How many argon2 and scrypt computations checks have run (for the timing tests).
+    work: Arc<[AtomicU64; 2]>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -88,6 +104,10 @@ impl std::fmt::Debug for PasswordHasher {
             .finish_non_exhaustive()
     }
 }
+
+/// Indexes into [`PasswordHasher`]'s work counts.
+const ARGON2: usize = 0;
+const SCRYPT: usize = 1;
 
 /// OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
 fn params() -> Params {
@@ -177,7 +197,30 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             areas,
             dummy_hash: dummy.into(),
+            imported: Arc::new(AtomicBool::new(false)),
+            work: Arc::default(),
         })
+    }
+
+    /// Whether a stored hash is one this hasher would not make (an imported Better Auth hash):
+    /// after a successful check it should be replaced by [`PasswordHasher::hash`]'s.
+    pub fn needs_rehash(stored: &str) -> bool {
+        better_auth::Hash::parse(stored).is_some()
+    }
+
+    /// Whether `stored` is a hash this hasher can check: ours (argon2 PHC) or Better Auth's.
+    pub fn is_known_format(stored: &str) -> bool {
+        Self::needs_rehash(stored) || PasswordHash::new(stored).is_ok()
+    }
+
+    /// Tells the hasher whether the database holds imported hashes (see the module's text).
+    pub fn note_imported_hashes(&self, present: bool) {
+        self.imported.store(present, Ordering::Relaxed);
+    }
+
+    /// Whether checks currently do both kinds' work.
+    pub fn checks_both_kinds(&self) -> bool {
+        self.imported.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(
@@ -208,8 +251,29 @@ impl PasswordHasher {
         let password = password.0.clone();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        let (imported, dummy) = (self.imported.clone(), self.dummy_hash.clone());
+        let work = self.work.clone();
+        let counted = move |kind: usize| work[kind].fetch_add(1, Ordering::Relaxed);
         let matches = self
-            .run(move |areas| verify_blocking(areas, password.expose_secret(), &hash))
+            .run(move |areas| {
+                let password = password.expose_secret();
+                if let Some(theirs) = better_auth::Hash::parse(&hash) {
+                    imported.store(true, Ordering::Relaxed);
+                    let matches = theirs.verify(password);
+                    // The argon2 work a hash of ours would have cost.
+                    verify_blocking(areas, password, &dummy)?;
+                    counted(ARGON2);
+                    counted(SCRYPT);
+                    return Ok(matches);
+                }
+                let matches = verify_blocking(areas, password, &hash)?;
+                counted(ARGON2);
+                if imported.load(Ordering::Relaxed) {
+                    better_auth::dummy_verify(password);
+                    counted(SCRYPT);
+                }
+                Ok(matches)
+            })
             .await?;
         Ok(known && matches)
     }
@@ -254,6 +318,48 @@ mod tests {
         // Unknown email: the dummy hash is checked, and the answer is always no — even for
         // the dummy's own password, which nobody knows anyway.
         assert!(!hasher.verify(&p, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn better_auth_hashes_verify_and_every_check_then_costs_the_same() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        let work = |h: &PasswordHasher| h.work.each_ref().map(|n| n.load(Ordering::Relaxed));
+        let password = Password::attempt("correct horse battery".into());
+        let wrong = Password::attempt("correct horse batterY".into());
+        let ours = hasher.hash(&password).await.unwrap();
+        let theirs = better_auth::hash_for_tests("correct horse battery", [9; 16]);
+        assert!(PasswordHasher::needs_rehash(&theirs));
+        assert!(!PasswordHasher::needs_rehash(&ours));
+        assert!(PasswordHasher::is_known_format(&theirs) && PasswordHasher::is_known_format(&ours));
+        assert!(!PasswordHasher::is_known_format("plain text"));
+
+        // No imported hashes known: a check is one argon2 computation.
+        assert!(!hasher.verify(&wrong, Some(ours.clone())).await.unwrap());
+        assert!(!hasher.verify(&wrong, None).await.unwrap());
+        assert_eq!(work(&hasher), [2, 0]);
+
+        // Meeting a Better Auth hash turns on the double work, for every kind of attempt.
+        assert!(
+            hasher
+                .verify(&password, Some(theirs.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(hasher.checks_both_kinds());
+        assert_eq!(work(&hasher), [3, 1]);
+        for hash in [Some(theirs.clone()), Some(ours.clone()), None] {
+            let before = work(&hasher);
+            assert!(!hasher.verify(&wrong, hash).await.unwrap());
+            let after = work(&hasher);
+            assert_eq!([after[0] - before[0], after[1] - before[1]], [1, 1]);
+        }
+        assert!(hasher.verify(&password, Some(ours)).await.unwrap());
+
+        // A database known to hold none: back to argon2 only.
+        hasher.note_imported_hashes(false);
+        let before = work(&hasher);
+        assert!(!hasher.verify(&wrong, None).await.unwrap());
+        assert_eq!(work(&hasher)[1], before[1]);
     }
 
     #[test]

@@ -253,6 +253,40 @@ pub async fn find_with_password_hash(db: &Database, email: &str) -> Result<Optio
     Ok(row.map(|r| (r.user, r.password_hash)))
 }
 
+/// Replaces `user_id`'s password hash `old` by `new` (a rehash after a successful sign-in),
+/// unless the hash changed meanwhile (a reset or change wins). Whether it was replaced.
+pub async fn replace_password_hash(
+    db: &Database,
+    user_id: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool> {
+    let (user_id, old, new) = (user_id.to_owned(), old.to_owned(), new.to_owned());
+    let done = with_writer!(db, conn => sqlx::query(
+        "UPDATE credentials SET password_hash = $1, updated_at = $2 \
+         WHERE user_id = $3 AND password_hash = $4",
+    )
+    .bind(&new)
+    .bind(now())
+    .bind(&user_id)
+    .bind(&old)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Whether any stored password hash is not one of ours (argon2 PHC strings start with `$`):
+/// Better Auth hashes brought in by `import better-auth` that nobody has signed in with yet.
+pub async fn has_imported_password_hashes(db: &Database) -> Result<bool> {
+    let row: Option<(i64,)> = with_pool!(db, pool => sqlx::query_as(
+        "SELECT 1 FROM credentials WHERE password_hash NOT LIKE '$%' LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.is_some())
+}
+
 /// The user with this id, if there is one.
 pub async fn get(db: &Database, id: &str) -> Result<Option<User>> {
     Ok(with_pool!(db, pool => sqlx::query_as(
