@@ -10,6 +10,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod http_session;
+pub mod import;
 pub mod mail;
 pub mod password;
 pub mod random;

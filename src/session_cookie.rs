@@ -3,7 +3,10 @@
 //!
 //! The name is Better Auth's (`better-auth.session_token`, `__Secure-` prefixed over https), so
 //! middleware written for that stack (e.g. a "has a session cookie" check) keeps working. The
-//! value is the raw session token; only its hash is stored.
+//! value is the raw session token; only its hash is stored. Better Auth's own cookies, carried
+//! by browsers signed in before `import better-auth --sessions`, hold `{token}.{signature}`:
+//! they read as their token (the signature adds nothing here: the token is the secret, looked
+//! up by its hash), and the next cookie Leptodo sets is its own.
 
 use std::time::Duration;
 
@@ -35,6 +38,12 @@ impl Carried {
 /// too (a `Set-Cookie` can only clear the one it names, and the planted one's `Domain` is
 /// unknown): `Clear-Site-Data: "cookies"`.
 pub const CLEAR_SITE_COOKIES: (&str, &str) = ("clear-site-data", "\"cookies\"");
+
+/// The token of a Better Auth signed value (`{token}.{base64 HMAC}`, the HMAC's `=` written
+/// `%3D`); our own tokens (URL-safe base64) hold no `.` and are returned as they are.
+fn unsigned(value: &str) -> &str {
+    value.rsplit_once('.').map_or(value, |(token, _)| token)
+}
 
 /// How the session cookie is written: `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure`
 /// (with the `__Secure-` name) when the app is served over https.
@@ -74,7 +83,7 @@ impl SessionCookie {
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
             .filter(|cookie| cookie.name() == self.name() && !cookie.value().is_empty())
-            .map(|cookie| cookie.value().to_string())
+            .map(|cookie| unsigned(cookie.value()).to_string())
             .collect()
     }
 
@@ -148,6 +157,25 @@ mod tests {
         assert_eq!(SessionCookie { secure: true }.read(&headers), Carried::None);
         let cleared = plain.clear().to_str().unwrap().to_string();
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+
+    #[test]
+    fn better_auths_signed_cookie_reads_as_its_token() {
+        // As Better Auth 1.7.25 set it (tests/interop/better-auth/seed.mjs).
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "better-auth.session_token=pejkYJhT5rmStladBor6JL5rNBOMoDWY.DrMRIpefwZuzddOM6Lv0gvNf8L5BtDKAbYBaufArO1w%3D"
+                .parse()
+                .unwrap(),
+        );
+        let plain = SessionCookie { secure: false };
+        assert_eq!(
+            plain.read(&headers),
+            Carried::One("pejkYJhT5rmStladBor6JL5rNBOMoDWY".into())
+        );
+        let ours = crate::random::random_token();
+        assert_eq!(unsigned(&ours), ours);
     }
 
     #[test]

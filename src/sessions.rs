@@ -23,7 +23,7 @@ const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(5 * 60);
 /// Longer cookie values are not ours (ours are 43 characters): refused without a query.
 const MAX_TOKEN_CHARS: usize = 128;
 /// Stored client details are cut to this many characters.
-const MAX_USER_AGENT_CHARS: usize = 512;
+pub const MAX_USER_AGENT_CHARS: usize = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -110,7 +110,7 @@ pub struct ActiveSession {
 }
 
 /// What is stored for a session token: its SHA-256, so a leaked table opens no sessions.
-fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     crate::random::digest(token)
 }
 

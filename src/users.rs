@@ -298,6 +298,16 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<User>> {
     .await)?)
 }
 
+/// A name from elsewhere (an external token, an imported account) made storable: trimmed,
+/// control characters dropped, cut to [`MAX_NAME_CHARS`].
+pub(crate) fn clean_name(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect()
+}
+
 /// The longest user id accepted from an external issuer's token.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
 
@@ -316,13 +326,7 @@ pub async fn ensure_external(
             "the token's subject is not a usable user id",
         ));
     }
-    let name: String = name
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
-        .collect();
+    let name = clean_name(name.unwrap_or_default());
     let digest = format!(
         "{:x}",
         <sha2::Sha256 as sha2::Digest>::digest(id.as_bytes())

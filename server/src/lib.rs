@@ -8,6 +8,7 @@ pub mod config;
 pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod json;
 pub mod metrics;
 pub mod openapi;
@@ -21,5 +22,5 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 
-pub use config::{Cli, Command, Settings};
+pub use config::{Cli, Command, Import, Settings};
 pub use startup::Application;

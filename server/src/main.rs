@@ -76,6 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Import(what) => leptodo_server::import::run(&settings, what).await,
         Command::Serve => {
             let app = Application::build(&settings).await?;
             tracing::info!(

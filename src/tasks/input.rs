@@ -13,7 +13,7 @@ use time::Date;
 
 // Lengths are counted on the text as sent, as the OpenAPI `maxLength` and a browser's
 // `maxlength` count them; surrounding whitespace is trimmed afterwards.
-fn title(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn title(raw: &str) -> Result<String, FieldError> {
     if raw.contains('\0') {
         return Err(nul_character("title"));
     }
@@ -49,7 +49,7 @@ fn nul_character(field: &str) -> FieldError {
 }
 
 /// Trimmed; empty (or only whitespace) means none.
-fn description(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+pub(crate) fn description(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(raw) = raw else {
         return Ok(None);
     };

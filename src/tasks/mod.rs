@@ -19,10 +19,13 @@ mod quota;
 mod statement;
 mod store;
 
+pub(crate) use fields::title_key;
 pub use fields::{
     MAX_TAG_CHARS, MAX_TAGS, Priority, Recurrence, parse_date, parse_tags, tag_key, words,
 };
 pub use input::{CreateTask, NewTask, TaskChanges, UpdateTask};
+/// The title and description rules, for rows that arrive other than through the API (import).
+pub(crate) use input::{description as check_description, title as check_title};
 pub use list::{TagCount, TaskCounts, counts, list, tags};
 pub use query::{Due, ListParams, ListQuery, Order, Sort, parse_id};
 pub use quota::{TaskQuota, Tasks};

@@ -28,7 +28,7 @@ pub struct Cli {
     pub settings: Settings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve the app (the default).
     Serve,
@@ -40,6 +40,40 @@ pub enum Command {
     /// old keys stay published, and keep verifying, until the tokens they signed expire;
     /// running instances pick the new key up within a minute.
     RotateKey,
+    /// Bring accounts and tasks from the stack Leptodo replaces (Better Auth + FastAPI) into
+    /// the database DATABASE_URL names, then exit. Safe to re-run; `--dry-run` writes nothing.
+    #[command(subcommand)]
+    Import(Import),
+}
+
+/// What `import` brings in (README: "Moving from Next.js + Better Auth + FastAPI").
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Import {
+    /// Users (ids kept), their passwords (Better Auth's hashes, rehashed at first sign-in)
+    /// and, with --sessions, their live sessions, from a Better Auth database.
+    BetterAuth {
+        /// The Better Auth database: a SQLite file (path or sqlite: URL) or a Postgres URL.
+        #[arg(long, value_name = "DATABASE_URL")]
+        from: String,
+        /// Also bring live sessions, so nobody is signed out by the move.
+        #[arg(long)]
+        sessions: bool,
+        /// Report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Task rows (ids kept) from the FastAPI back end's database, for users already imported.
+    Tasks {
+        /// The FastAPI database: a SQLite file (path or sqlite: URL) or a Postgres URL.
+        #[arg(long, value_name = "DATABASE_URL")]
+        from: String,
+        /// The task table's name there.
+        #[arg(long, default_value = "task")]
+        table: String,
+        /// Report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -489,6 +523,22 @@ mod tests {
         assert_eq!(cli.settings.database_url, "sqlite::memory:");
         assert_eq!(cli.settings.mode, Mode::Prod);
         assert_eq!(cli.settings.leptos_options().env, Env::PROD);
+
+        let cli = Cli::try_parse_from([
+            "leptodo-server",
+            "import",
+            "tasks",
+            "--from",
+            "old/tasks.db",
+            "--dry-run",
+        ])
+        .unwrap();
+        let expected = Import::Tasks {
+            from: "old/tasks.db".into(),
+            table: "task".into(),
+            dry_run: true,
+        };
+        assert_eq!(cli.command, Some(Command::Import(expected)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 mod health;
 mod helpers;
+mod import;
 mod jwks;
 mod mail;
 mod openapi;
