@@ -135,8 +135,10 @@ impl Auth {
     }
 
     async fn queue_reset(&self, email: &Email, callback: &str, client: &ClientInfo) -> Result<()> {
-        let user = users::find_with_password_hash(self.database(), email.as_str()).await?;
-        let Some((user, _)) = user else {
+        // Accounts without a password (imported social sign-ins) may set one this way too, as
+        // in Better Auth: the mailbox's owner owns the account.
+        let user = users::find_by_email(self.database(), email.as_str()).await?;
+        let Some(user) = user else {
             tracing::info!(target: AUDIT, event = "password_reset_requested", outcome = "unknown_email", ip = ?client.ip);
             return Ok(());
         };
@@ -246,12 +248,17 @@ impl Auth {
                 .await?
                 .rows_affected();
             if taken == 1 {
-                sqlx::query("UPDATE credentials SET password_hash = $1, updated_at = $2 WHERE user_id = $3")
-                    .bind(&hash)
-                    .bind(at)
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
+                // An account that had no password gets its first one.
+                sqlx::query(
+                    "INSERT INTO credentials (user_id, password_hash, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO UPDATE \
+                     SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+                )
+                .bind(&id)
+                .bind(&hash)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
                 sqlx::query("DELETE FROM verifications WHERE user_id = $1 AND purpose = $2")
                     .bind(&id)
                     .bind(RESET)

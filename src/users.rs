@@ -287,6 +287,21 @@ pub async fn has_imported_password_hashes(db: &Database) -> Result<bool> {
     Ok(row.is_some())
 }
 
+/// The user with this email (any letter case), with or without a password.
+pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>> {
+    let email = email.trim().to_lowercase();
+    if email.contains('\0') {
+        return Ok(None);
+    }
+    Ok(with_pool!(db, pool => sqlx::query_as(
+        "SELECT id, name, email, email_verified, image, created_at, updated_at \
+         FROM users WHERE email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(pool)
+    .await)?)
+}
+
 /// The user with this id, if there is one.
 pub async fn get(db: &Database, id: &str) -> Result<Option<User>> {
     Ok(with_pool!(db, pool => sqlx::query_as(

@@ -170,6 +170,52 @@ async fn a_forgotten_password_is_reset_by_mail_end_to_end() {
 }
 
 #[tokio::test]
+async fn an_account_without_a_password_sets_its_first_one_by_reset() {
+    // As `import better-auth` leaves a user who only signed in with GitHub: no credentials.
+    let smtp = SmtpSink::start();
+    let app = app_mailing_to(smtp.url()).await;
+    leptodo::users::ensure_external(&app.db, "octo-id", Some("octo@example.net"), Some("Octo"))
+        .await
+        .unwrap();
+    assert_eq!(app.count("credentials").await, 0);
+    assert_eq!(
+        sign_in(&app, "octo@example.net", NEW_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+
+    let asked = app
+        .post_json(
+            "/api/auth/request-password-reset",
+            &json!({"email": "octo@example.net"}),
+        )
+        .await;
+    assert_eq!(asked.status(), 200);
+    let mail = smtp.wait_for(1, Duration::from_secs(30)).await.remove(0);
+    assert_eq!(mail["rcpt_tos"], json!(["octo@example.net"]));
+    let reset_link = link(&mail, "/api/auth/reset-password/");
+    let page = location(
+        &app.get(reset_link.strip_prefix(&app.address).unwrap(), None)
+            .await,
+    );
+    let token = query_value(&page, "token").expect("a token");
+    let reset = app
+        .post_json(
+            "/api/auth/reset-password",
+            &json!({"newPassword": NEW_PASSWORD, "token": token}),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let signed = sign_in(&app, "octo@example.net", NEW_PASSWORD).await;
+    assert_eq!(signed.status(), 200);
+    assert_eq!(
+        signed.json::<Value>().await.unwrap()["user"]["id"],
+        "octo-id"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_email_gets_the_same_answer_in_the_same_time_and_no_mail() {
     let smtp = SmtpSink::start();
     let app = app_mailing_to(smtp.url()).await;
