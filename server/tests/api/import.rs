@@ -357,3 +357,93 @@ fn a_bad_source_is_a_clear_error_and_writes_nothing() {
     }
     assert!(!missing.exists(), "the source is never created");
 }
+
+/// How long one failed sign-in takes.
+async fn failed_sign_in(client: &reqwest::Client, base: &str, email: &str) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    let refused = sign_in(client, base, email, "not the password at all").await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_takes_as_long_whichever_kind_of_hash_the_account_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("old-stack.db");
+    let old = seed_old_stack(source.to_str().unwrap());
+    let target = format!("sqlite://{}", dir.path().join("leptodo.db").display());
+    // Émile already has a Leptodo account of his own (another id, another password).
+    let emile = &old["people"][2];
+    let db = leptodo::Database::connect(&target, 1).await.unwrap();
+    db.migrate().await.unwrap();
+    let account = leptodo::users::NewAccount::parse(leptodo::users::SignUpInput {
+        name: "Émile".into(),
+        email: emile["email"].as_str().unwrap().to_uppercase(),
+        password: "his own Leptodo password".into(),
+    })
+    .unwrap();
+    let hash = leptodo::password::PasswordHasher::new(1)
+        .unwrap()
+        .hash(&account.password)
+        .await
+        .unwrap();
+    let existing = leptodo::users::create(&db, &account, &hash).await.unwrap();
+    db.close().await;
+    let report = import(
+        dir.path(),
+        &target,
+        &["better-auth", "--from", source.to_str().unwrap()],
+    );
+    assert!(
+        report.contains("users: 3 imported, 0 already here, 1 skipped"),
+        "{report}"
+    );
+    let clash = format!(
+        "{} <{}> (the Leptodo account is {})",
+        emile["id"].as_str().unwrap(),
+        emile["email"].as_str().unwrap(),
+        existing.id
+    );
+    assert!(
+        report.contains("the email belongs to another Leptodo account (not merged): 1"),
+        "{report}"
+    );
+    assert!(report.contains(&clash), "{report}");
+    let (_server, base) = serve(dir.path(), &target);
+    let client = reqwest::Client::new();
+    // Not merged: his Better Auth password does not open the Leptodo account.
+    let email = emile["email"].as_str().unwrap();
+    let refused = sign_in(&client, &base, email, emile["password"].as_str().unwrap()).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    // Ada signs in once: her hash is now argon2id. Grace's stays Better Auth's scrypt.
+    let (ada, grace) = (&old["people"][0], &old["people"][1]);
+    let ada_email = ada["email"].as_str().unwrap();
+    let signed = sign_in(&client, &base, ada_email, ada["password"].as_str().unwrap()).await;
+    assert_eq!(signed.status(), StatusCode::OK);
+    let grace_email = grace["email"].as_str().unwrap();
+
+    // Triples taken back to back, in rotating order, so a busy moment of the machine slows
+    // all three alike; the medians of the ratios shrug off the odd outlier.
+    const ROUNDS: usize = 31;
+    let emails = [ada_email, grace_email, "nobody@example.com"];
+    let (mut scrypt, mut unknown) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let mut took = [std::time::Duration::ZERO; 3];
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            took[which] = failed_sign_in(&client, &base, emails[which]).await;
+        }
+        scrypt.push(took[1].as_secs_f64() / took[0].as_secs_f64());
+        unknown.push(took[2].as_secs_f64() / took[0].as_secs_f64());
+    }
+    for (what, mut ratios) in [("scrypt account", scrypt), ("unknown email", unknown)] {
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
+        // Without the double work an scrypt check costs about twice an argon2id one, and an
+        // unknown email half of what the scrypt account does.
+        assert!(
+            (0.8..1.25).contains(&ratio),
+            "{what} ÷ argon2id account: median {ratio:.2} (all: {ratios:.2?})"
+        );
+    }
+}
