@@ -16,7 +16,8 @@ pub async fn run(settings: &Settings, what: Import) -> anyhow::Result<()> {
     let mut shown = false;
     let mut progress = |p: Progress| {
         if terminal {
-            eprint!("\r{}: {} of {} read", p.what, p.done, p.total);
+            // Back to the line's start and clear it, so a shorter line leaves nothing behind.
+            eprint!("\r\x1b[2K{}: {} of {} read", p.what, p.done, p.total);
             let _ = std::io::stderr().flush();
             shown = true;
         }
@@ -53,8 +54,11 @@ pub async fn run(settings: &Settings, what: Import) -> anyhow::Result<()> {
     }
     db.close().await;
     let report = result?;
-    print!("{report}");
-    Ok(())
+    // A reader that stopped early (`| head`) is not an error of the import's.
+    match write!(std::io::stdout().lock(), "{report}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// A plain path means a SQLite file.

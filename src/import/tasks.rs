@@ -5,7 +5,10 @@
 //! (`/api/{user_id}/tasks/{id}`) and newest-first stays the same order; the id counter is moved
 //! past them. Titles and descriptions must pass the API's own rules.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use time::OffsetDateTime;
 
@@ -128,7 +131,7 @@ async fn run(
     // Postgres's identity column takes a given id only when told to.
     let insert = format!(
         "INSERT INTO tasks (id, user_id, title, description, completed, title_key, indexed, \
-         created_at, updated_at) {} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         created_at, updated_at) {}",
         if db.backend() == Backend::Postgres {
             "OVERRIDING SYSTEM VALUE"
         } else {
@@ -199,46 +202,77 @@ async fn run(
     })
 }
 
+/// Rows per multi-row `INSERT` (9 arguments each, well under either engine's limit).
+const ROWS_PER_INSERT: usize = 100;
+
+/// `$from, $from+1, …` for `count` arguments.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes one page of tasks in one transaction: two lookups for the whole page (which ids are
+/// taken, which users are here), then multi-row inserts, rather than three statements a row.
 async fn write(
     db: &Database,
     tasks: Vec<Row>,
-    insert: String,
+    insert_head: String,
     dry_run: bool,
 ) -> Result<Vec<Outcome>, ImportError> {
+    if tasks.is_empty() {
+        return Ok(Vec::new());
+    }
     let slot = Arc::new(Mutex::new(None));
     let out = slot.clone();
+    let mut owners: Vec<String> = tasks.iter().map(|t| t.user_id.clone()).collect();
+    owners.sort();
+    owners.dedup();
     let result = with_write_tx!(db, conn => {
+        let sql = format!("SELECT id, user_id FROM tasks WHERE id IN ({})", placeholders(1, tasks.len()));
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for task in &tasks {
+            query = query.bind(task.id);
+        }
+        let taken: HashMap<i64, String> = query.fetch_all(&mut *conn).await?.into_iter().collect();
+        let sql = format!("SELECT id FROM users WHERE id IN ({})", placeholders(1, owners.len()));
+        let mut query = sqlx::query_as::<_, (String,)>(&sql);
+        for owner in &owners {
+            query = query.bind(owner);
+        }
+        let here: HashSet<String> = query.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id).collect();
         let mut outcomes = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            let owner: Option<(String,)> = sqlx::query_as("SELECT user_id FROM tasks WHERE id = $1")
-                .bind(task.id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some((owner,)) = owner {
-                outcomes.push(if owner == task.user_id { Outcome::Already } else { Outcome::IdTaken });
-                continue;
+        let mut new = Vec::new();
+        for task in &tasks {
+            outcomes.push(match taken.get(&task.id) {
+                Some(owner) if *owner == task.user_id => Outcome::Already,
+                Some(_) => Outcome::IdTaken,
+                None if !here.contains(&task.user_id) => Outcome::NoUser,
+                None => {
+                    new.push(task);
+                    Outcome::Imported
+                }
+            });
+        }
+        for chunk in new.chunks(ROWS_PER_INSERT) {
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("({})", placeholders(1 + i * 9, 9))).collect();
+            let sql = format!("{insert_head} VALUES {}", values.join(", "));
+            let mut query = sqlx::query(&sql);
+            for task in chunk {
+                query = query
+                    .bind(task.id)
+                    .bind(&task.user_id)
+                    .bind(&task.title)
+                    .bind(&task.description)
+                    .bind(task.completed)
+                    .bind(title_key(&task.title))
+                    .bind(false)
+                    .bind(task.created_at)
+                    .bind(task.updated_at);
             }
-            let user: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
-                .bind(&task.user_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if user.is_none() {
-                outcomes.push(Outcome::NoUser);
-                continue;
-            }
-            sqlx::query(&insert)
-                .bind(task.id)
-                .bind(&task.user_id)
-                .bind(&task.title)
-                .bind(&task.description)
-                .bind(task.completed)
-                .bind(title_key(&task.title))
-                .bind(false)
-                .bind(task.created_at)
-                .bind(task.updated_at)
-                .execute(&mut *conn)
-                .await?;
-            outcomes.push(Outcome::Imported);
+            query.execute(&mut *conn).await?;
         }
         if dry_run {
             *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcomes);
