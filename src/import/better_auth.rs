@@ -15,7 +15,7 @@ use std::{
 use time::OffsetDateTime;
 
 use super::{
-    BATCH, ImportError, Progress, Report, Tally, batch_outcome, dry_run_rollback,
+    BATCH, ImportError, Progress, Report, Tally, batch_outcome, end_batch,
     source::{Fields, Key, Source, parse_bool, parse_time},
 };
 use crate::{
@@ -325,12 +325,7 @@ async fn write_people(
             };
             outcomes.push(outcome);
         }
-        if dry_run {
-            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcomes);
-            Err(dry_run_rollback())
-        } else {
-            Ok(outcomes)
-        }
+        end_batch(dry_run, &out, outcomes)
     });
     batch_outcome(result, &slot)
 }
@@ -483,12 +478,7 @@ async fn write_sessions(
             .rows_affected();
             outcomes.push(if inserted == 1 { SessionOutcome::Imported } else { SessionOutcome::Already });
         }
-        if dry_run {
-            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcomes);
-            Err(dry_run_rollback())
-        } else {
-            Ok(outcomes)
-        }
+        end_batch(dry_run, &out, outcomes)
     });
     batch_outcome(result, &slot)
 }

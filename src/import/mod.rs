@@ -173,6 +173,20 @@ fn is_dry_run_rollback(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Protocol(message) if message == DRY_RUN)
 }
 
+/// How a batch's body ends: with its outcome, or on a dry run with the outcome left in `slot`
+/// and the error that rolls the batch back.
+fn end_batch<T>(
+    dry_run: bool,
+    slot: &std::sync::Mutex<Option<T>>,
+    outcome: T,
+) -> Result<T, sqlx::Error> {
+    if !dry_run {
+        return Ok(outcome);
+    }
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+    Err(dry_run_rollback())
+}
+
 /// A batch's outcome: what its body returned, or, on a dry run, what it left in `slot`
 /// before rolling back.
 fn batch_outcome<T>(

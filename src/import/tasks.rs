@@ -13,7 +13,7 @@ use std::{
 use time::OffsetDateTime;
 
 use super::{
-    BATCH, ImportError, Progress, Report, Tally, batch_outcome, dry_run_rollback,
+    BATCH, ImportError, Progress, Report, Tally, batch_outcome, end_batch,
     source::{Fields, Key, Source, parse_bool, parse_time},
 };
 use crate::{
@@ -274,12 +274,7 @@ async fn write(
             }
             query.execute(&mut *conn).await?;
         }
-        if dry_run {
-            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcomes);
-            Err(dry_run_rollback())
-        } else {
-            Ok(outcomes)
-        }
+        end_batch(dry_run, &out, outcomes)
     });
     batch_outcome(result, &slot)
 }
