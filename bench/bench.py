@@ -634,6 +634,8 @@ def main() -> None:
                         help="users x 10,000 tasks for the organizing rows (0 to skip)")
     parser.add_argument("--signin-pg-users", type=int, default=1_000_000,
                         help="users for the Postgres sign-in rows (0 to skip)")
+    parser.add_argument("--floor-rounds", type=int, default=3,
+                        help="rounds of Leptodo and the floor back to back per list row")
     parser.add_argument("--out", type=Path, default=ROOT / "target" / "bench")
     args = parser.parse_args()
 
@@ -694,7 +696,8 @@ def main() -> None:
         checkpoint(lep_db)
         if args.only == "floor":
             load = Load(users_file, args.duration, args.threads)
-            result = floor.run_sqlite(this, lep_db, secret, load, args.connections, workdir, log)
+            result = floor.run_sqlite(this, lep_db, secret, load, args.connections, workdir, log,
+                                      rounds=args.floor_rounds)
             write_part(args.out, "floor", result, floor.report_sqlite, workdir)
             return
 
@@ -732,7 +735,7 @@ def main() -> None:
 
         log("Leptodo ÷ floor (bench/floor), list rows")
         floor_rows = floor.run_sqlite(this, lep_db, secret, load, args.connections, workdir,
-                                      log)
+                                      log, rounds=args.floor_rounds)
 
         scale = []
         for total in [int(n) for n in args.scale.split(",") if n.strip()]:

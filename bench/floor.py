@@ -51,29 +51,60 @@ def list_rows(load, base: str, connections: int, log, name: str) -> dict:
     return rows
 
 
-def run_sqlite(b, db: Path, secret: str, load, connections: int, workdir: Path, log) -> dict:
-    """Leptodo's list rows, then the floor's, on the same (indexed) SQLite file."""
-    server = b.start_leptodo(db, secret, workdir, name="leptodo-floor-rows")
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def run_sqlite(b, db: Path, secret: str, load, connections: int, workdir: Path, log,
+               rounds: int = 3) -> dict:
+    """Leptodo's list rows against the floor's on the same (indexed) SQLite file.
+
+    Both servers stay up; each row runs `rounds` times, Leptodo and the floor back to back
+    (the order swapped every round), so a machine that speeds up or slows down during the run
+    moves both sides of each ratio alike. A row's ratio is the median of its rounds' ratios."""
+    lep = b.start_leptodo(db, secret, workdir, name="leptodo-floor-rows")
+    low = None
     try:
-        lep = list_rows(load, server.base, connections, log, "Leptodo")
+        low = start_floor(b, f"sqlite://{db}", secret, workdir)
+        sides = {"Leptodo": lep.base, "floor": low.base}
+        for name, base in sides.items():
+            log(f"  {name}: warming up")
+            load.run(base, "list", connections, duration=2)
+        rows = []
+        for label, query in LIST_ROWS:
+            runs = {name: [] for name in sides}
+            for n in range(rounds):
+                order = list(sides) if n % 2 == 0 else list(reversed(sides))
+                for name in order:
+                    log(f"  list {label}, round {n + 1}/{rounds}: {name}, "
+                        f"{connections} connections, {load.duration} s")
+                    r = load.run(sides[name], "list", connections, query=query)
+                    if r.errors:
+                        raise SystemExit(f"{name} list {label}: {r.errors} errors")
+                    runs[name].append(r)
+            rows.append(row(label, runs["Leptodo"], runs["floor"]))
+        low.stop()
+        low = None
         log(f"  Leptodo: create, {connections} connections, {load.duration} s")
-        create = load.run(server.base, "create", connections)
+        create = load.run(lep.base, "create", connections)
     finally:
-        server.stop()
-    floor = start_floor(b, f"sqlite://{db}", secret, workdir)
-    try:
-        low = list_rows(load, floor.base, connections, log, "floor")
-    finally:
-        floor.stop()
+        lep.stop()
+        if low is not None:
+            low.stop()
     return {"backend": "sqlite", "connections": connections, "duration": load.duration,
-            "rows": [row(label, lep[label], low[label]) for label, _ in LIST_ROWS],
-            "create": vars(create) | {"rps": create.rps}}
+            "rounds": rounds, "rows": rows, "create": vars(create) | {"rps": create.rps}}
 
 
-def row(label: str, lep, low) -> dict:
-    return {"row": label, "leptodo_rps": lep.rps, "leptodo_p99_ms": lep.p99_ms,
-            "floor_rps": low.rps, "floor_p99_ms": low.p99_ms,
-            "ratio": lep.rps / low.rps if low.rps else 0.0}
+def row(label: str, lep: list, low: list) -> dict:
+    return {"row": label,
+            "leptodo_rps": median([r.rps for r in lep]),
+            "leptodo_p99_ms": median([r.p99_ms for r in lep]),
+            "floor_rps": median([r.rps for r in low]),
+            "floor_p99_ms": median([r.p99_ms for r in low]),
+            "ratio": median([a.rps / f.rps for a, f in zip(lep, low) if f.rps]),
+            "ratios": [round(a.rps / f.rps, 3) for a, f in zip(lep, low) if f.rps]}
 
 
 def report_sqlite(result: dict) -> list[str]:
@@ -81,14 +112,16 @@ def report_sqlite(result: dict) -> list[str]:
         f"## Leptodo ÷ floor, SQLite ({result['connections']} connections, "
         f"{result['duration']} s per row)\n",
         "The floor is bench/floor: Bearer + HS256 + the same statement + serde_json, "
-        "rusqlite on the calling thread, no middleware. Same database file and tokens, one "
-        "server at a time.\n",
-        "| list row | Leptodo req/s | p99 ms | floor req/s | p99 ms | Leptodo ÷ floor |",
-        "|---|---:|---:|---:|---:|---:|",
+        "rusqlite on the calling thread, no middleware. Same database file and tokens; both "
+        f"servers up, each row {result.get('rounds', 1)} rounds of Leptodo and the floor back "
+        "to back (order swapped each round); medians, and the median of the rounds' ratios.\n",
+        "| list row | Leptodo req/s | p99 ms | floor req/s | p99 ms | Leptodo ÷ floor | rounds |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in result["rows"]:
         out.append(f"| {r['row']} | {r['leptodo_rps']:,.0f} | {r['leptodo_p99_ms']:.1f} | "
-                   f"{r['floor_rps']:,.0f} | {r['floor_p99_ms']:.1f} | {r['ratio']:.2f} |")
+                   f"{r['floor_rps']:,.0f} | {r['floor_p99_ms']:.1f} | {r['ratio']:.2f} | "
+                   f"{' '.join(f'{x:.2f}' for x in r.get('ratios', []))} |")
     c = result["create"]
     out.append(f"\nCreate in the same run: {c['rps']:,.0f} req/s, p99 {c['p99_ms']:.1f} ms.")
     return out

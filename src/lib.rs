@@ -15,6 +15,7 @@ pub mod mail;
 pub mod password;
 pub mod random;
 pub mod recovery;
+pub mod rfc3339;
 pub mod session_cookie;
 pub mod sessions;
 pub mod tasks;

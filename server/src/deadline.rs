@@ -6,21 +6,13 @@
 
 use std::time::Duration;
 
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
-/// Middleware: the JSON 503 once `limit` has passed without an answer.
-pub async fn answer_within(
-    State(limit): State<Duration>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
+/// `answer`, or the JSON 503 once `limit` has passed without it (`answer` is then dropped).
+pub async fn within(limit: Duration, answer: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(limit, answer).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(

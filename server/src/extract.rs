@@ -7,7 +7,6 @@ use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, RawPathParams, Request},
     http::{HeaderValue, header, request::Parts},
-    middleware::Next,
     response::Response,
 };
 #[cfg(doc)]
@@ -126,27 +125,30 @@ impl FromRequestParts<AppState> for Client {
 }
 
 /// Where an extractor leaves the session cookie its response must carry (a refreshed one after
-/// the session slid forward), for [`send_session_cookie`] to put on the response.
+/// the session slid forward), to be put on the response whatever the handler answered.
 #[derive(Clone, Default)]
-struct CookieSlot(Arc<Mutex<Option<HeaderValue>>>);
+pub struct CookieSlot(Arc<Mutex<Option<HeaderValue>>>);
 
-/// Middleware: a request that may be authenticated by its session cookie gets a
-/// [`CookieSlot`], and the cookie an extractor leaves there goes out with the response —
-/// whatever the handler answered. Requests without a cookie, or with a Bearer token, pass
-/// through untouched.
-pub async fn send_session_cookie(mut request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    if !headers.contains_key(header::COOKIE) || headers.contains_key(header::AUTHORIZATION) {
-        return next.run(request).await;
+impl CookieSlot {
+    /// A slot on a request that its session cookie may authenticate; requests without a
+    /// cookie, or with a Bearer token, get none and pass untouched.
+    pub fn offer(request: &mut Request) -> Option<Self> {
+        let headers = request.headers();
+        if !headers.contains_key(header::COOKIE) || headers.contains_key(header::AUTHORIZATION) {
+            return None;
+        }
+        let slot = Self::default();
+        request.extensions_mut().insert(slot.clone());
+        Some(slot)
     }
-    let slot = CookieSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let mut response = next.run(request).await;
-    let cookie = slot.0.lock().unwrap_or_else(PoisonError::into_inner).take();
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+
+    /// Puts the cookie an extractor left in the slot on `response`.
+    pub fn deliver(self, response: &mut Response) {
+        let cookie = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(cookie) = cookie {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     }
-    response
 }
 
 /// The verified caller: a Bearer JWT in `Authorization`, or else (for same-origin browser

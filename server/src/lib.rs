@@ -8,6 +8,7 @@ pub mod config;
 pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod gate;
 pub mod import;
 pub mod json;
 pub mod metrics;

@@ -2,9 +2,7 @@
 //! by a browser or a shared cache, and a planted second session cookie is cleared.
 
 use axum::{
-    extract::{Request, State},
-    http::{HeaderValue, header},
-    middleware::Next,
+    http::{HeaderMap, HeaderValue, header},
     response::Response,
 };
 use leptodo::session_cookie::{CLEAR_SITE_COOKIES, Carried, SessionCookie};
@@ -21,17 +19,17 @@ fn is_public_asset(content_type: &str) -> bool {
         )
 }
 
-/// Middleware: `Cache-Control: no-store` on every response that is not a public asset and
-/// sets no caching of its own — task JSON, auth answers, pages (signed in or not: the same
-/// URL serves either) — and `Clear-Site-Data: "cookies"` (with the cleared cookie the
-/// session code sends) when a request carries more than one session cookie.
-pub async fn private_by_default(
-    State(cookie): State<SessionCookie>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let tossed = cookie.read(request.headers()) == Carried::Several;
-    let mut response = next.run(request).await;
+/// Whether a request carries more than one session cookie (one planted by a sibling domain):
+/// its answer then clears them ([`mark`]).
+pub fn tossed(cookie: SessionCookie, headers: &HeaderMap) -> bool {
+    cookie.read(headers) == Carried::Several
+}
+
+/// `Cache-Control: no-store` on every response that is not a public asset and sets no caching
+/// of its own — task JSON, auth answers, pages (signed in or not: the same URL serves either)
+/// — and `Clear-Site-Data: "cookies"` (with the cleared cookie the session code sends) when
+/// the request was [`tossed`]. (CORS preflights are answered before this: they carry no data.)
+pub fn mark(response: &mut Response, tossed: bool) {
     let headers = response.headers_mut();
     let public = headers
         .get(header::CONTENT_TYPE)
@@ -44,7 +42,6 @@ pub async fn private_by_default(
         let (name, value) = CLEAR_SITE_COOKIES;
         headers.insert(name, HeaderValue::from_static(value));
     }
-    response
 }
 
 #[cfg(test)]

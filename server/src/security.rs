@@ -10,9 +10,8 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderMap, HeaderValue, Method, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -73,29 +72,26 @@ fn request_origin(headers: &HeaderMap) -> Option<String> {
     Some(origin(referer).unwrap_or_else(|_| referer.to_string()))
 }
 
-/// Middleware: refuses state-changing requests from untrusted browser origins.
-pub async fn refuse_untrusted_origin(
-    State(trusted): State<TrustedOrigins>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The refusal (403) of a state-changing request from an untrusted browser origin; `None`
+/// lets the request through.
+pub fn refusal(trusted: &TrustedOrigins, request: &Request) -> Option<Response> {
     if request.method().is_safe() {
-        return next.run(request).await;
+        return None;
     }
     let headers = request.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     match request_origin(headers) {
         Some(origin) if !trusted.allows(&origin, host) => {
             tracing::warn!(target: "leptodo::audit", event = "cross_origin_refused", %origin, path = %request.uri().path());
-            ApiError::UntrustedOrigin(origin).into_response()
+            Some(ApiError::UntrustedOrigin(origin).into_response())
         }
         None if headers
             .get("sec-fetch-site")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site")) =>
         {
-            ApiError::UntrustedOrigin("a cross-site page".into()).into_response()
+            Some(ApiError::UntrustedOrigin("a cross-site page".into()).into_response())
         }
-        _ => next.run(request).await,
+        _ => None,
     }
 }
 

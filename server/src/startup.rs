@@ -6,9 +6,8 @@ use anyhow::Context;
 use app::{App, shell};
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
     extract::{Request, State},
-    http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, Version, header},
+    http::Uri,
     response::IntoResponse,
     routing::get,
 };
@@ -25,18 +24,10 @@ use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    compression::{CompressionLayer, DefaultPredicate, Predicate},
-    set_header::SetResponseHeaderLayer,
-    timeout::RequestBodyTimeoutLayer,
-    trace::{DefaultOnFailure, TraceLayer},
-};
 
 use crate::{
     assets::{self, Bundle},
     config::{Mode, Settings},
-    error::MAX_BODY_BYTES,
     routes, secrets, security,
     serve::{self, ConnectionLimits},
     state::{AppState, Readiness, RequestLimits, Shared},
@@ -387,14 +378,6 @@ async fn migrate_when_reachable(db: Database, ready: Readiness) {
     }
 }
 
-/// Whether a response is a page (HTML), for the compression layer.
-fn is_html(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"))
-}
-
 /// The app's page routes, found once per process by rendering the app without data.
 ///
 /// Once, not per [`router`]: while `generate_route_list` runs, Leptos suppresses resource
@@ -427,11 +410,9 @@ pub fn router(state: AppState) -> Router {
     };
     let pages_fallback =
         leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
-    let origins = state.origins.clone();
     // Nested, so the handler sees the path inside the bundle folder.
     let bundle_route = format!("/{}", state.leptos_options.site_pkg_dir);
     let bundle = get(assets::serve).with_state(state.bundle.clone());
-    let limits = state.limits;
     let router = Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
@@ -455,60 +436,6 @@ pub fn router(state: AppState) -> Router {
                     pages(uri, state, request).await
                 }
             }
-        })
-        // The refreshed session cookie of a cookie-authenticated API call (see `extract`).
-        .layer(axum::middleware::from_fn(
-            crate::extract::send_session_cookie,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // Hardening for every response; pages add their Content-Security-Policy (app crate).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        // Pages are compressed as they stream out (brotli or gzip, as the client accepts); the
-        // bundle is precompressed at build time (assets.rs) and API bodies are left as they
-        // are (small, and API clients rarely ask).
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(is_html)))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::state::require_ready,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            origins.clone(),
-            security::refuse_untrusted_origin,
-        ))
-        .layer(origins.cors())
-        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
-        .layer(axum::middleware::from_fn_with_state(
-            limits.request_timeout,
-            crate::deadline::answer_within,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.auth.session_cookie(),
-            crate::privacy::private_by_default,
-        ));
-    // Measured only when someone collects the figures (METRICS_ADDR).
-    let router = if limits.metrics {
-        router.layer(axum::middleware::from_fn(crate::metrics::record))
-    } else {
-        router
-    };
-    router
-        // 5xx answers are logged where they arise (once per outage for the 503s), not again
-        // per request here.
-        .layer(
-            TraceLayer::new_for_http()
-                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
-        )
-        .layer(CatchPanicLayer::custom(crate::error::panic_response))
-        .with_state(state)
+        });
+    crate::gate::wrap(router, &state).with_state(state)
 }

@@ -9,8 +9,7 @@ use std::{
 };
 
 use axum::{
-    extract::{FromRef, Request, State},
-    middleware::Next,
+    extract::{FromRef, Request},
     response::Response,
 };
 use leptodo::{Auth, Database, tasks::Tasks};
@@ -102,7 +101,7 @@ impl Readiness {
 }
 
 /// Marks a response that failed because the database could not be reached (set by
-/// `ApiError`), so the [`require_ready`] middleware can open the [`Outage`] gate.
+/// `ApiError`), so [`notice_outage`] can open the [`Outage`] gate.
 #[derive(Clone, Copy, Debug)]
 pub struct DatabaseUnreachable;
 
@@ -172,21 +171,18 @@ impl Outage {
     }
 }
 
-/// Middleware: 503 for everything but `/healthz` until the schema is in place, and at once
-/// while a database outage is on (see [`Outage`]).
-pub async fn require_ready(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// 503 for everything but `/healthz` until the schema is in place, and at once while a
+/// database outage is on (see [`Outage`]); `None` lets the request through.
+pub fn unavailable(state: &Shared, request: &Request) -> Option<Response> {
     let exempt = request.uri().path() == "/healthz";
-    if !exempt && (!state.ready.is_ready() || state.outage.is_on()) {
-        // Known and logged once already: no log line per refused request.
-        return crate::error::unavailable_response();
-    }
-    let response = next.run(request).await;
+    // Known and logged once already: no log line per refused request.
+    (!exempt && (!state.ready.is_ready() || state.outage.is_on()))
+        .then(crate::error::unavailable_response)
+}
+
+/// After the answer: one that found the database unreachable starts the outage check.
+pub fn notice_outage(state: &Shared, response: &Response) {
     if response.extensions().get::<DatabaseUnreachable>().is_some() {
         state.outage.check(&state.db);
     }
-    response
 }

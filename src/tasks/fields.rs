@@ -274,6 +274,7 @@ pub mod date_format {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use time::macros::date;
 
     #[test]

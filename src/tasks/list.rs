@@ -161,65 +161,62 @@ fn page(owner: &str, query: &ListQuery) -> Statement {
 
 /// A page of `owner`'s tasks: those `query` selects, in its order.
 pub async fn list(db: &Database, owner: &str, query: &ListQuery) -> Result<Vec<Task>> {
-    let page = page(owner, query);
-    rows(db, &page)
-        .await?
-        .into_iter()
-        .map(TaskRow::into_task)
-        .collect()
+    tasks(db, &page(owner, query)).await
 }
 
-/// The task rows `st` selects (its columns are [`COLUMNS`]): on a SQLite file through the
-/// direct readers, on this thread; otherwise through the pool.
-pub(super) async fn rows(db: &Database, st: &Statement) -> Result<Vec<TaskRow>> {
-    if let Some(rows) = read_direct(db, st, TaskRow::from_direct) {
-        return Ok(rows?);
+/// The tasks `st` selects (its columns are [`COLUMNS`]): on a SQLite file through the direct
+/// readers, on this thread; otherwise through the pool.
+pub(super) async fn tasks(db: &Database, st: &Statement) -> Result<Vec<Task>> {
+    if let Some(tasks) = read_direct(db, st, task_from_direct) {
+        return Ok(tasks?);
     }
-    Ok(
-        with_pool!(db, pool => bind_args!(sqlx::query_as(&st.sql), st.args.clone())
+    let rows: Vec<TaskRow> = with_pool!(db, pool => bind_args!(sqlx::query_as(&st.sql), st.args.clone())
         .fetch_all(pool)
-        .await)?,
-    )
+        .await)?;
+    rows.into_iter().map(TaskRow::into_task).collect()
 }
 
-impl TaskRow {
-    /// A row of [`COLUMNS`] as the direct SQLite readers see it: the text forms sqlx writes
-    /// for dates and timestamps, 0/1 for the flag.
-    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        use rusqlite::types::Type;
-        let bad = |column: usize, what: &str, text: &str| {
-            rusqlite::Error::FromSqlConversionFailure(
-                column,
-                Type::Text,
-                format!("not a {what}: {text:?}").into(),
-            )
-        };
-        let timestamp = |column: usize| -> rusqlite::Result<time::OffsetDateTime> {
-            let text: String = row.get(column)?;
-            crate::db::parse_sqlite_timestamp(&text).ok_or_else(|| bad(column, "timestamp", &text))
-        };
-        let due_date = match row.get::<_, Option<String>>(7)? {
+/// A row of [`COLUMNS`] as the direct SQLite readers see it — the text forms sqlx writes for
+/// dates and timestamps, 0/1 for the flag — made into a [`Task`] by [`TaskRow::into_task`]'s
+/// rules, except that text which becomes something else (timestamps, the date, tags,
+/// recurrence) is read where it lies, never copied into a `String` first.
+fn task_from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
+    use rusqlite::types::Type;
+    let bad = |column: usize, what: &str, text: &dyn std::fmt::Debug| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            Type::Text,
+            format!("not a {what}: {text:?}").into(),
+        )
+    };
+    let timestamp = |column: usize| -> rusqlite::Result<time::OffsetDateTime> {
+        let text = row.get_ref(column)?.as_str()?;
+        crate::db::parse_sqlite_timestamp(text).ok_or_else(|| bad(column, "timestamp", &text))
+    };
+    let rank: i64 = row.get(5)?;
+    Ok(Task {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        title: row.get(2)?,
+        description: row.get(3)?,
+        completed: row.get(4)?,
+        priority: Priority::from_rank(rank).ok_or_else(|| bad(5, "priority", &rank))?,
+        tags: split_tags(row.get_ref(6)?.as_str()?),
+        due_date: match row.get_ref(7)?.as_str_or_null()? {
             None => None,
             Some(text) => Some(
-                Date::parse(&text, super::fields::DATE_FORMAT)
-                    .map_err(|_| bad(7, "date", &text))?,
+                Date::parse(text, super::fields::DATE_FORMAT).map_err(|_| bad(7, "date", &text))?,
             ),
-        };
-        Ok(Self {
-            id: row.get(0)?,
-            user_id: row.get(1)?,
-            title: row.get(2)?,
-            description: row.get(3)?,
-            completed: row.get(4)?,
-            priority: row.get(5)?,
-            tags: row.get(6)?,
-            due_date,
-            recurrence: row.get(8)?,
-            created_at: timestamp(9)?,
-            updated_at: timestamp(10)?,
-            recurred: false,
-        })
-    }
+        },
+        recurrence: match row.get_ref(8)?.as_str_or_null()? {
+            None => None,
+            Some(text) => {
+                Some(Recurrence::from_stored(text).ok_or_else(|| bad(8, "recurrence", &text))?)
+            }
+        },
+        created_at: timestamp(9)?,
+        updated_at: timestamp(10)?,
+    })
 }
 
 /// How many tasks `owner` has in all, open and done.

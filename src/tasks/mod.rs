@@ -69,11 +69,11 @@ pub struct Task {
     /// occurrence, once.
     pub recurrence: Option<Recurrence>,
     /// RFC 3339, UTC.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// RFC 3339, UTC.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
 }

@@ -271,8 +271,8 @@ pub async fn get(db: &Database, owner: &str, id: i64) -> Result<Task> {
         sql: format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2"),
         args: vec![Arg::Int(id), Arg::Text(owner.to_owned())],
     };
-    let row = super::list::rows(db, &st).await?.pop();
-    row.ok_or(Error::NotFound("task"))?.into_task()
+    let task = super::list::tasks(db, &st).await?.pop();
+    task.ok_or(Error::NotFound("task"))
 }
 
 /// Applies `changes`; completing a repeating task (`completed: true`) creates its next

@@ -1,0 +1,116 @@
+//! How timestamps are written in JSON answers: RFC 3339 as `time` writes it
+//! (`2026-11-25T02:14:23.758065Z`; no fraction when it is zero), for `#[serde(with = …)]`.
+//!
+//! Formatted into a buffer on the stack: `time::serde::rfc3339` builds two heap strings per
+//! value, and a page of 50 tasks has 100 timestamps (a list's hottest path: see the
+//! README's "Leptodo ÷ floor").
+
+use serde::{Deserializer, Serializer, ser::Error as _};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// Room for the longest form `time` writes: RFC 3339 allows only 4-digit years, so
+/// `YYYY-MM-DDTHH:MM:SS.fffffffff+hh:mm`, 35 bytes.
+const MAX_LEN: usize = 35;
+
+pub fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    let mut buf = [0u8; MAX_LEN];
+    let written = match utc(at, &mut buf) {
+        Some(written) => written,
+        None => {
+            let mut out = &mut buf[..];
+            at.format_into(&mut out, &Rfc3339)
+                .map_err(S::Error::custom)?;
+            MAX_LEN - out.len()
+        }
+    };
+    let text = std::str::from_utf8(&buf[..written]).map_err(S::Error::custom)?;
+    s.serialize_str(text)
+}
+
+/// The one form every stored timestamp takes — UTC, a 4-digit year — written digit by digit
+/// (`time`'s general formatter cost 80 ns a value here); `None` for any other, which `time`
+/// then writes. The test holds the two to the same output.
+fn utc(at: &OffsetDateTime, buf: &mut [u8; MAX_LEN]) -> Option<usize> {
+    if !at.offset().is_utc() || !(0..10_000).contains(&at.year()) {
+        return None;
+    }
+    let mut put = |at: usize, value: u32, digits: usize| {
+        let mut value = value;
+        for slot in buf[at..at + digits].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, at.year() as u32, 4);
+    put(5, u32::from(u8::from(at.month())), 2);
+    put(8, u32::from(at.day()), 2);
+    put(11, u32::from(at.hour()), 2);
+    put(14, u32::from(at.minute()), 2);
+    put(17, u32::from(at.second()), 2);
+    let nanos = at.nanosecond();
+    let mut len = 19;
+    if nanos != 0 {
+        // As `time` writes it: the fraction without its trailing zeros.
+        let mut digits = 9;
+        let mut fraction = nanos;
+        while fraction.is_multiple_of(10) {
+            fraction /= 10;
+            digits -= 1;
+        }
+        put(20, fraction, digits);
+        buf[19] = b'.';
+        len = 20 + digits;
+    }
+    for (at, sep) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        buf[at] = sep;
+    }
+    buf[len] = b'Z';
+    Some(len + 1)
+}
+
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+    time::serde::rfc3339::deserialize(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_written_as_time_writes_rfc3339() {
+        use time::UtcOffset;
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Stamp(#[serde(with = "super")] OffsetDateTime);
+        let base = time::macros::datetime!(2026-11-25 02:14:23 UTC);
+        let mut values = vec![
+            base,
+            time::macros::datetime!(9999-12-31 23:59:59.999_999_999 UTC),
+            time::macros::datetime!(0000-01-01 00:00:00 UTC),
+            base.to_offset(UtcOffset::from_hms(-23, -59, 0).unwrap()),
+            base.to_offset(UtcOffset::from_hms(5, 30, 0).unwrap()),
+        ];
+        for nanos in [
+            1,
+            10,
+            758_065_000,
+            100_000_000,
+            123_456_789,
+            999_999_999,
+            500,
+        ] {
+            values.push(base.replace_nanosecond(nanos).unwrap());
+        }
+        // Every month, day and hour boundary of a leap year, at varied fractions.
+        let mut at = time::macros::datetime!(2028-01-01 00:00:00 UTC);
+        while at.year() == 2028 {
+            values.push(at);
+            at += time::Duration::new(3_599, 987_654_321 % (at.hour() as i32 + 1));
+        }
+        for at in values {
+            let json = serde_json::to_string(&Stamp(at)).unwrap();
+            assert_eq!(json, format!("\"{}\"", at.format(&Rfc3339).unwrap()));
+            let back: Stamp = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.0, at);
+        }
+    }
+}
