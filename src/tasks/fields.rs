@@ -274,7 +274,6 @@ pub mod date_format {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use time::macros::date;
 
     #[test]
