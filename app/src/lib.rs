@@ -53,11 +53,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The in-place navigation for links and forms and the island loader (`public/navigate.js`, on
-/// top of the vendored `idiomorph` that patches the page). Deferred: they never delay the
-/// first paint, and until they run every link and form works as plain HTML (as it does
-/// without JavaScript). Loading them only when the browser is idle after `load` was tried and
-/// measured worse (Lighthouse's total blocking time rose: their work and the page's late
-/// requests then fall inside its window; see the README's "First load").
+/// top of the vendored `idiomorph` that patches the page). `async`: they never delay the
+/// first paint nor DOMContentLoaded (with `defer` the browser's DOMContentLoaded work waited
+/// for them and became a long task after the first paint), navigate.js waits for the parsed
+/// page and for idiomorph itself, and until it runs every link and form works as plain HTML
+/// (as it does without JavaScript). Loading them only when the browser is idle after `load`
+/// was tried and measured worse (Lighthouse's total blocking time rose: their work and the
+/// page's late requests then fall inside its window; see the README's "First load").
 ///
 /// This stands in for Leptos's `<HydrationScripts islands=true>`, which preloads and runs the
 /// WASM bundle on every page: here a page loads it only if it has an island (navigate.js
@@ -78,9 +80,9 @@ fn Navigation(options: LeptosOptions) -> impl IntoView {
         "_bg"
     };
     view! {
-        <script defer src="/idiomorph.min.js" nonce=nonce.clone()></script>
+        <script async src="/idiomorph.min.js" nonce=nonce.clone()></script>
         <script
-            defer
+            async
             src="/navigate.js"
             nonce=nonce
             data-islands-js=format!("{pkg}.js")
