@@ -133,3 +133,23 @@ test("when the server cannot be reached, a form says so and keeps what was typed
   // The failed fetch is logged by the browser; it is the case under test.
   consoleProblems.splice(0, consoleProblems.length, ...consoleProblems.filter((p) => !/Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(p)));
 });
+
+// Both scripts load `async`, so either may arrive first. navigate.js waits for the parsed page
+// and for idiomorph: with idiomorph held back until after navigate.js has run, the page still
+// becomes interactive and a link still swaps the page in place.
+test("navigation starts when idiomorph arrives after navigate.js", async ({ page, consoleProblems }) => {
+  let released = false;
+  await page.route("**/idiomorph.min.js", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    released = true;
+    await route.continue();
+  });
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  expect(released).toBe(true);
+  await markDocument(page);
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page).toHaveURL(/\/sign-up$/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(/create/i);
+  expect(await sameDocument(page)).toBe(true);
+});
