@@ -14,6 +14,7 @@ database, the pool or the instance is what limits.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -170,17 +171,53 @@ SELECT setval(pg_get_serial_sequence('tasks', 'id'), (SELECT max(id) FROM tasks)
     psql(url, "VACUUM ANALYZE")
 
 
+def cpu_ticks() -> tuple[int, int, dict[str, int]]:
+    """The machine's busy and total CPU ticks (/proc/stat) and each process name's own ticks
+    (utime + stime of every live process with that name, /proc/PID/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    busy = total - fields[3] - fields[4]
+    by_name: dict[str, int] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2:].split()
+        by_name[name] = by_name.get(name, 0) + int(rest[11]) + int(rest[12])
+    return busy, total, by_name
+
+
+def cpu_split(before, after) -> dict[str, float]:
+    """Where the machine's CPU went between two `cpu_ticks()`, as shares of all its cores'
+    time: Postgres (every `postgres` process), Leptodo (`leptodo-server`), the rest (wrk,
+    whose processes are gone by then, and the kernel's network work) and idle."""
+    total = max(1, after[1] - before[1])
+    own = {k: after[2].get(k, 0) - before[2].get(k, 0) for k in ("postgres", "leptodo-server")}
+    busy = after[0] - before[0]
+    return {"postgres": own["postgres"] / total, "leptodo": own["leptodo-server"] / total,
+            "rest": max(0, busy - sum(own.values())) / total, "idle": 1 - busy / total}
+
+
 def split_run(load, bases: list[str], scenario: str, connections: int,
               duration: int | None = None):
-    """One wrk per instance, the connections split between them, run at once: the sum."""
+    """One wrk per instance, the connections split between them, run at once: the sum, and
+    where the machine's CPU went meanwhile."""
     share = max(1, connections // len(bases))
+    before = cpu_ticks()
     procs = [load.start(base, scenario, share, duration) for base in bases]
     results = [load.finish(p, scenario, share) for p in procs]
+    cpu = cpu_split(before, cpu_ticks())
     total = sum(r.requests for r in results)
     seconds = max(r.seconds for r in results)
     errors = sum(r.errors for r in results)
     return {"rps": total / seconds if seconds else 0.0,
-            "p99_ms": max(r.p99_ms for r in results), "errors": errors}
+            "p99_ms": max(r.p99_ms for r in results), "errors": errors, "cpu": cpu}
 
 
 def run_postgres(b, users, users_file: Path, secret: str, password_hash: str, args, workdir: Path,
@@ -237,8 +274,10 @@ def report_postgres(result: dict) -> list[str]:
     t = result["table"]
     out = [
         f"## Postgres: one and two instances on one database ({result['duration']} s per row)\n",
-        "Throwaway cluster (scripts/postgres, default settings), Leptodo's pool of 10 per "
-        "instance, wrk split evenly over the instances; everything on the same cores.\n",
+        "Throwaway cluster (scripts/postgres, default settings), Leptodo's pool of "
+        f"{os.environ.get('DATABASE_MAX_CONNECTIONS', '10')} per instance "
+        "(`DATABASE_MAX_CONNECTIONS`), wrk split evenly over the instances; everything on "
+        "the same cores.\n",
         "| scenario | 1 instance req/s | p99 ms | 2 instances req/s | p99 ms | 2 ÷ 1 |",
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -248,6 +287,17 @@ def report_postgres(result: dict) -> list[str]:
         one, two = t[scenario][1], t[scenario][2]
         out.append(f"| {scenario} ({conns} conns) | {one['rps']:,.0f} | {one['p99_ms']:.1f} | "
                    f"{two['rps']:,.0f} | {two['p99_ms']:.1f} | {two['rps'] / one['rps']:.2f}× |")
+    out.append("")
+    out.append("Where the two cores went during each row (share of both cores' time; \"rest\" is "
+               "wrk and the kernel's loopback work):\n")
+    out.append("| scenario | instances | Postgres | Leptodo | rest | idle |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for scenario in ("list", "create", "toggle", "signin"):
+        for count in (1, 2):
+            c = t[scenario][count].get("cpu")
+            if c:
+                out.append(f"| {scenario} | {count} | {c['postgres']:.0%} | {c['leptodo']:.0%} "
+                           f"| {c['rest']:.0%} | {c['idle']:.0%} |")
     out.append("")
     out.append("| floor on Postgres (sqlx pool of 10), list row | req/s | p99 ms | "
                "Leptodo (1 instance, plain) ÷ floor |")
