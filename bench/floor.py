@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from statistics import median
 import time
 from pathlib import Path
 
@@ -50,12 +51,6 @@ def list_rows(load, base: str, connections: int, log, name: str) -> dict:
             raise SystemExit(f"{name} list {label}: {r.errors} errors")
         rows[label] = r
     return rows
-
-
-def median(values):
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def run_sqlite(b, db: Path, secret: str, load, connections: int, workdir: Path, log,
