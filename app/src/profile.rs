@@ -385,7 +385,7 @@ fn AccountSections(account: AccountView, actions: ProfileActions) -> impl IntoVi
                     maxlength=128
                     error=password_error
                 />
-                <div class="check">
+                <div class="checkbox-row">
                     <input
                         type="checkbox"
                         id="sign-out-others"

@@ -116,6 +116,7 @@ for (const javaScript of [true, false]) {
     await expect(page.getByTestId("unverified")).toBeVisible();
 
     // Change the password, keeping the other device signed in.
+    await expect(page.locator(".checkbox-row").filter({ has: page.getByLabel("Sign out my other devices") })).toHaveCSS("display", "flex");
     await page.getByLabel("Current password").fill("not my password");
     await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Sign out my other devices").uncheck();

@@ -78,6 +78,11 @@ test("the whole task flow, with hydration", async ({ page, browser, consoleProbl
   // Toggle, then filter each way with counts.
   await row(page, "Buy milk").getByTestId("toggle").click();
   await expect(row(page, "Buy milk")).toHaveClass(/done/);
+  // The toggle is the row's round check, with no layout of its own (the account page's checkbox
+  // row once shared its class name and gave it a flex box and a bottom margin).
+  const toggle = row(page, "Buy milk").getByTestId("toggle");
+  await expect(toggle).toHaveCSS("margin-bottom", "0px");
+  await expect(toggle).toHaveCSS("border-radius", "50%");
   await expect(page.getByTestId("filter-all")).toContainText("3");
   await expect(page.getByTestId("filter-active")).toContainText("2");
   await expect(page.getByTestId("filter-completed")).toContainText("1");
