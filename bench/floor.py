@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from statistics import median
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR_BIN = ROOT / "target" / "release" / "leptodo-floor"
