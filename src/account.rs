@@ -204,7 +204,7 @@ impl Auth {
         if !revoke {
             return Ok(None);
         }
-        self.cutoffs().apply(&owner.user.id, cutoff);
+        self.cut_off_tokens(&owner.user.id).await;
         self.issue_token(&owner.user).await.map(Some)
     }
 
@@ -263,7 +263,7 @@ impl Auth {
         let ended = with_write_tx!(self.database(), conn => {
             end_sessions_and_tokens!(conn, &id, &keep, cutoff, expires)
         })?;
-        self.cutoffs().apply(&owner.user.id, cutoff);
+        self.cut_off_tokens(&owner.user.id).await;
         tracing::info!(
             target: AUDIT, event = "session_revoked", user_id = %owner.user.id,
             scope = if keep_current { "others" } else { "all" }, sessions = ended, ip = ?client.ip,
@@ -303,8 +303,8 @@ impl Auth {
             record_token_cutoff!(&mut *conn, &id, cutoff, expires)?;
             Ok(tasks)
         })?;
-        self.cutoffs().apply(&owner.user.id, cutoff);
-        self.forget_external(&owner.user.id);
+        self.cut_off_tokens(&owner.user.id).await;
+        self.forget_known_user(&owner.user.id);
         tracing::info!(target: AUDIT, event = "user_deleted", user_id = %owner.user.id, tasks, ip = ?client.ip);
         Ok(())
     }

@@ -24,6 +24,13 @@ use crate::{
 
 pub(crate) const AUDIT: &str = "leptodo::audit";
 
+/// Seconds since the Unix epoch, as a token's `iat` counts them.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Everything [`Auth`] is configured with.
 pub struct AuthSettings {
     pub tokens: TokenSettings,
@@ -40,6 +47,9 @@ pub struct AuthSettings {
     pub trusted_origins: Vec<String>,
     /// Send a verification mail at sign-up (Better Auth's `sendOnSignUp`).
     pub verify_email_on_sign_up: bool,
+    /// `JWT_PROVISION_UNKNOWN_SUBJECTS`: a well-signed token whose subject has no account gets
+    /// a first-seen record instead of a 401 `USER_NOT_FOUND`.
+    pub provision_unknown_subjects: bool,
 }
 
 /// A successful sign-up or sign-in: the user, their new browser session (and its cookie
@@ -87,8 +97,11 @@ struct Inner {
     cutoffs: Cutoffs,
     trusted_origins: Vec<String>,
     verify_email_on_sign_up: bool,
-    /// External users known to be recorded (see [`users::ensure_external`]).
-    external_seen: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Token subjects known to have an account row (see [`Auth::authenticate_bearer`]).
+    known_users: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Give a well-signed token's unknown subject a first-seen account record
+    /// (`JWT_PROVISION_UNKNOWN_SUBJECTS`), as an external issuer's users get.
+    provision_unknown_subjects: bool,
 }
 
 /// How often expired sessions, links and token cut-offs are swept from the database.
@@ -97,8 +110,9 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60)
 /// [`PasswordHasher`]: while they do, every sign-in check does both kinds' work).
 const IMPORTED_HASHES_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// How many external user ids are remembered before the memory starts over.
-const EXTERNAL_SEEN_CAPACITY: usize = 100_000;
+/// How many token subjects are remembered as known before the memory starts over (ids are
+/// at most 255 characters: ~30 MB at most).
+const KNOWN_USERS_CAPACITY: usize = 100_000;
 
 impl Auth {
     /// The account service. Loads (or creates) the token signing keys, and fetches an
@@ -126,7 +140,8 @@ impl Auth {
                 cutoffs: Cutoffs::default(),
                 trusted_origins: settings.trusted_origins,
                 verify_email_on_sign_up: settings.verify_email_on_sign_up,
-                external_seen: Default::default(),
+                known_users: Default::default(),
+                provision_unknown_subjects: settings.provision_unknown_subjects,
             }),
         })
     }
@@ -152,19 +167,16 @@ impl Auth {
         &self.inner.throttle
     }
 
-    pub(crate) fn cutoffs(&self) -> &Cutoffs {
-        &self.inner.cutoffs
-    }
-
     pub(crate) fn trusted_origins(&self) -> &[String] {
         &self.inner.trusted_origins
     }
 
-    pub(crate) fn forget_external(&self, user_id: &str) {
+    /// Forgets that `user_id` has an account (it was just deleted).
+    pub(crate) fn forget_known_user(&self, user_id: &str) {
         self.inner
-            .external_seen
-            .lock()
-            .expect("lock")
+            .known_users
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
             .remove(user_id);
     }
 
@@ -269,8 +281,9 @@ impl Auth {
 
     /// Creates an account and signs it in.
     pub async fn sign_up(&self, input: SignUpInput, client: &ClientInfo) -> Result<SignedIn> {
-        self.throttle(AuthAction::SignUp, client).await?;
+        // Checked before anything is counted or kept: bad input costs no state.
         let account = NewAccount::parse(input)?;
+        self.throttle(AuthAction::SignUp, client).await?;
         let hash = self.inner.hasher.hash(&account.password).await?;
         let user = match users::create(&self.inner.db, &account, &hash).await {
             Err(Error::EmailTaken) => {
@@ -299,7 +312,12 @@ impl Auth {
     /// wrong one is answered as throttled. When strangers have failed many times over, only a
     /// client the account has signed in from before is still checked.
     pub async fn sign_in(&self, input: SignInInput, client: &ClientInfo) -> Result<SignedIn> {
-        let email = input.email.trim().to_lowercase();
+        // An email that cannot be an address is refused before any throttling state, lookup
+        // or hash (Better Auth's 400 `INVALID_EMAIL`): what the failure map keys on is bounded.
+        let email = users::Email::parse(&input.email)
+            .map_err(Error::invalid)?
+            .as_str()
+            .to_owned();
         self.throttle(AuthAction::SignIn, client).await?;
         let throttle = &self.inner.throttle;
         let gate = throttle.gate(&email, client.ip).await?;
@@ -384,9 +402,12 @@ impl Auth {
     }
 
     async fn start_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn> {
+        // The token's moment is taken before the session exists: a "sign out everywhere"
+        // that commits after that deletes the session and cuts the token too.
+        let iat = self.token_moment(&user.id).await;
         let (session_token, session) =
             sessions::create(&self.inner.db, &user.id, client, &self.inner.sessions).await?;
-        let token = self.issue_token(&user).await?;
+        let token = self.sign_token(&user, iat)?;
         Ok(SignedIn {
             user,
             session,
@@ -409,22 +430,113 @@ impl Auth {
         sessions::find_active(&self.inner.db, session_token, &self.inner.sessions).await
     }
 
-    /// A fresh API token (JWT) for `user` (after the second of a cut-off just recorded for
-    /// them, so it is not cut off itself).
+    /// A fresh API token (JWT) for `user`, whose right to one was settled before this call
+    /// and cannot be undone meanwhile (a password just changed, say). It is issued after the
+    /// second of a cut-off just recorded for them, so it is not cut off itself.
     pub async fn issue_token(&self, user: &User) -> Result<String> {
-        self.inner.cutoffs.wait_out(&user.id).await;
+        let iat = self.token_moment(&user.id).await;
+        self.sign_token(user, iat)
+    }
+
+    /// A fresh API token for the user of a live session, read at `read_at` (seconds since
+    /// the Unix epoch, taken *before* the session was read: see [`unix_now`]); `None` when
+    /// the session ended meanwhile.
+    ///
+    /// The token's `iat` is that moment. A "sign out everywhere" deletes the session when it
+    /// commits and records its cut-off after the commit, so if it committed after the read,
+    /// the cut-off is at or after `read_at` and cuts this token; if before, the read did not
+    /// find the session. Only when the user has a cut-off in or after `read_at`'s second
+    /// (one just recorded) is the session checked again after that second, for a token
+    /// that outlives it.
+    pub async fn session_api_token(
+        &self,
+        active: &ActiveSession,
+        read_at: u64,
+    ) -> Result<Option<String>> {
+        let user = &active.user;
+        if !self.inner.cutoffs.cuts(&user.id, Some(read_at)) {
+            return self.sign_token(user, read_at).map(Some);
+        }
+        let iat = self.token_moment(&user.id).await;
+        if !sessions::find_session_by_id(&self.inner.db, &active.session.id).await? {
+            return Ok(None);
+        }
+        self.sign_token(user, iat).map(Some)
+    }
+
+    /// Now, for a token's `iat`, once any cut-off just recorded for `user_id` is a second old.
+    async fn token_moment(&self, user_id: &str) -> u64 {
+        self.inner.cutoffs.wait_out(user_id).await;
+        unix_now()
+    }
+
+    fn sign_token(&self, user: &User, iat: u64) -> Result<String> {
         self.inner
             .tokens
-            .issue(&user.id, &user.email)
+            .issue_at(&user.id, &user.email, iat)
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
-    fn external_seen(&self, user_id: &str) -> bool {
+    /// Cuts `user_id`'s API tokens issued up to now, after a write that ended their sessions
+    /// (with [`crate::tokens::cutoffs::end_sessions_and_tokens`]) has committed: at once on
+    /// this instance, and in the table for the others. The cut-off is taken *after* the
+    /// commit so that a token minted from a session read while the write was committing
+    /// (see [`Auth::session_api_token`]) is cut as well.
+    pub(crate) async fn cut_off_tokens(&self, user_id: &str) {
+        let at = crate::db::now();
+        self.inner.cutoffs.apply(user_id, at);
+        let expires = at + self.inner.tokens.lifetime();
+        if let Err(error) = Cutoffs::advance(&self.inner.db, user_id, at, expires).await {
+            // The row written with the change still cuts every token issued before it; only
+            // a token minted during the commit may outlive it on another instance.
+            tracing::warn!(%error, user_id, "cannot advance the token cut-off after its commit");
+        }
+    }
+
+    fn known_user(&self, user_id: &str) -> bool {
         self.inner
-            .external_seen
-            .lock()
-            .expect("lock")
+            .known_users
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
             .contains(user_id)
+    }
+
+    /// Makes sure a verified token's subject has an account row, once per subject: an
+    /// external issuer's user (`JWT_JWKS_URL`) or, with `JWT_PROVISION_UNKNOWN_SUBJECTS`, any
+    /// unknown subject gets a first-seen record, so its tasks have an owner; otherwise an
+    /// unknown subject is a 401 `USER_NOT_FOUND` on every route, and nothing is written.
+    async fn ensure_known(&self, verified: &crate::tokens::Verified) -> Result<()> {
+        if self.known_user(&verified.sub) {
+            return Ok(());
+        }
+        if verified.signer == Signer::External || self.inner.provision_unknown_subjects {
+            // Only an address the issuer verified is recorded: an unverified one could block
+            // its real owner from signing up here.
+            let email = verified
+                .email
+                .as_deref()
+                .filter(|_| verified.email_verified == Some(true));
+            users::ensure_external(
+                &self.inner.db,
+                &verified.sub,
+                email,
+                verified.name.as_deref(),
+            )
+            .await?;
+        } else if users::get(&self.inner.db, &verified.sub).await?.is_none() {
+            tracing::debug!(user_id = %verified.sub, "a token for a subject with no account");
+            return Err(Error::UnknownUser);
+        }
+        let mut known = self
+            .inner
+            .known_users
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if known.len() >= KNOWN_USERS_CAPACITY {
+            known.clear();
+        }
+        known.insert(verified.sub.clone());
+        Ok(())
     }
 
     /// The caller named by an `Authorization: Bearer <jwt>` header value. A token of the
@@ -449,31 +561,12 @@ impl Auth {
                 ));
             }
         };
-        if verified.signer == Signer::External && !self.external_seen(&verified.sub) {
-            // Only an address the issuer verified is recorded: an unverified one could block
-            // its real owner from signing up here.
-            let email = verified
-                .email
-                .as_deref()
-                .filter(|_| verified.email_verified == Some(true));
-            users::ensure_external(
-                &self.inner.db,
-                &verified.sub,
-                email,
-                verified.name.as_deref(),
-            )
-            .await?;
-            let mut seen = self.inner.external_seen.lock().expect("lock");
-            if seen.len() >= EXTERNAL_SEEN_CAPACITY {
-                seen.clear();
-            }
-            seen.insert(verified.sub.clone());
-        }
         if self.inner.cutoffs.cuts(&verified.sub, verified.iat) {
             return Err(Error::Unauthenticated(
                 "the token was issued before a password change or sign-out everywhere: get a new one",
             ));
         }
+        self.ensure_known(&verified).await?;
         Ok(Identity {
             user_id: verified.claims.sub,
             email: verified.claims.email,

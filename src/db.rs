@@ -192,6 +192,8 @@ pub enum Backend {
 impl Backend {
     /// The backend a `DATABASE_URL` selects.
     pub fn from_url(url: &str) -> Result<Self, DatabaseError> {
+        let url =
+            sqlalchemy_url(url).map_or(std::borrow::Cow::Borrowed(url), |(url, _)| url.into());
         let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => Ok(Self::Sqlite),
@@ -205,6 +207,24 @@ impl Backend {
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
         }
+    }
+}
+
+/// A SQLAlchemy URL of the FastAPI backend (`postgresql+asyncpg://…`, `postgresql+psycopg://…`,
+/// `sqlite+aiosqlite:///./todo.db`) as this server's drivers take it, and the driver dropped;
+/// `None` for any other URL. SQLAlchemy's `sqlite:///PATH` is relative with three slashes and
+/// absolute with four; sqlx's `sqlite://PATH` takes the path as written.
+pub fn sqlalchemy_url(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (dialect, driver) = scheme.split_once('+')?;
+    match dialect.to_ascii_lowercase().as_str() {
+        "postgresql" | "postgres" => Some((format!("postgresql://{rest}"), driver.to_owned())),
+        "sqlite" => {
+            // `sqlite+aiosqlite:///./todo.db` → `./todo.db`; `:////abs` → `/abs`.
+            let path = rest.strip_prefix('/').unwrap_or(rest);
+            Some((format!("sqlite://{path}"), driver.to_owned()))
+        }
+        _ => None,
     }
 }
 
@@ -293,6 +313,15 @@ impl Database {
     /// Opens a pool for `url`. SQLite files (and their folder) are created when missing; a
     /// Postgres pool connects lazily, so the server can start while Postgres is still down.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {
+        let converted = sqlalchemy_url(url);
+        if let Some((plain, driver)) = &converted {
+            tracing::info!(
+                driver = %driver,
+                "DATABASE_URL is in SQLAlchemy's form (the FastAPI backend's): connecting without the driver part, as {}",
+                plain.split_once(':').map_or("", |(scheme, _)| scheme),
+            );
+        }
+        let url = converted.as_ref().map_or(url, |(plain, _)| plain.as_str());
         match Backend::from_url(url)? {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -432,6 +461,40 @@ fn create_parent_dir(file: &Path) -> Result<(), DatabaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlalchemy_urls_lose_their_driver() {
+        let plain = |url: &str| sqlalchemy_url(url).map(|(url, _)| url);
+        assert_eq!(
+            plain("postgresql+asyncpg://todo:pw@db:5432/todo?sslmode=disable").as_deref(),
+            Some("postgresql://todo:pw@db:5432/todo?sslmode=disable")
+        );
+        assert_eq!(
+            sqlalchemy_url("postgresql+psycopg://u@h/d")
+                .map(|(_, d)| d)
+                .as_deref(),
+            Some("psycopg")
+        );
+        assert_eq!(
+            plain("sqlite+aiosqlite:///./todo.db").as_deref(),
+            Some("sqlite://./todo.db")
+        );
+        assert_eq!(
+            plain("sqlite+aiosqlite:////var/lib/todo.db").as_deref(),
+            Some("sqlite:///var/lib/todo.db")
+        );
+        assert_eq!(plain("postgres://u@h/d"), None);
+        assert_eq!(plain("sqlite://data/leptodo.db"), None);
+        assert_eq!(plain("mysql+aiomysql://u@h/d"), None);
+        assert_eq!(
+            Backend::from_url("postgresql+asyncpg://u@h/d").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("sqlite+aiosqlite:///x.db").unwrap(),
+            Backend::Sqlite
+        );
+    }
 
     #[test]
     fn sqlite_timestamps_are_read_in_both_text_forms() {

@@ -72,6 +72,9 @@ codes! {
     InvalidCallbackUrl = "INVALID_CALLBACK_URL",
     InvalidRedirectUrl = "INVALID_REDIRECT_URL",
     Unauthorized = "UNAUTHORIZED",
+    /// A well-signed token whose subject has no account here (and
+    /// `JWT_PROVISION_UNKNOWN_SUBJECTS` is off).
+    UserNotFound = "USER_NOT_FOUND",
     Forbidden = "FORBIDDEN",
     NotFound = "NOT_FOUND",
     TooManyRequests = "TOO_MANY_REQUESTS",
@@ -183,6 +186,9 @@ pub enum Error {
     /// No credentials, or credentials that do not verify.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// A token that verifies, for a subject with no account here.
+    #[error("the token's user has no account here: sign up, or sign in again")]
+    UnknownUser,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0} not found")]
@@ -224,6 +230,12 @@ impl Error {
 
     pub fn status(&self) -> u16 {
         match self {
+            // Better Auth answers an address that cannot be one with a 400 (`INVALID_EMAIL`).
+            Self::Invalid(errors)
+                if errors.first().is_some_and(|e| e.code == Code::InvalidEmail) =>
+            {
+                400
+            }
             Self::Invalid(_) | Self::EmailTaken => 422,
             Self::InvalidPassword
             | Self::InvalidToken
@@ -232,9 +244,10 @@ impl Error {
             | Self::EmailMismatch
             | Self::EmailAlreadyVerified
             | Self::EmailNotConfigured => 400,
-            Self::InvalidCredentials | Self::Unauthenticated(_) | Self::VerificationLink { .. } => {
-                401
-            }
+            Self::InvalidCredentials
+            | Self::Unauthenticated(_)
+            | Self::UnknownUser
+            | Self::VerificationLink { .. } => 401,
             Self::UntrustedRedirect { .. } => 403,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
@@ -262,6 +275,7 @@ impl Error {
             Self::UntrustedRedirect { field } if *field == "redirectTo" => Code::InvalidRedirectUrl,
             Self::UntrustedRedirect { .. } => Code::InvalidCallbackUrl,
             Self::Unauthenticated(_) => Code::Unauthorized,
+            Self::UnknownUser => Code::UserNotFound,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,
             Self::RateLimited { .. } | Self::TooManyWrites { .. } => Code::TooManyRequests,
@@ -369,7 +383,8 @@ mod tests {
             ),
         ]);
         assert_eq!(err.code(), "INVALID_EMAIL");
-        assert_eq!(err.status(), 422);
+        // Better Auth's status for an address that cannot be one; other rules stay 422.
+        assert_eq!(err.status(), 400);
         assert_eq!(err.public_message(), "bad email");
         let json = serde_json::to_value(match &err {
             Error::Invalid(e) => e,
@@ -380,5 +395,12 @@ mod tests {
             json[0],
             serde_json::json!({"loc": ["body", "email"], "msg": "bad email", "type": "value_error.email"})
         );
+        let short = Error::invalid(FieldError::body(
+            "password",
+            "string_too_short",
+            Code::PasswordTooShort,
+            "short",
+        ));
+        assert_eq!(short.status(), 422);
     }
 }

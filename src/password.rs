@@ -158,8 +158,36 @@ fn hash_blocking(areas: &WorkAreas, password: &str) -> Result<String> {
     Ok(phc.to_string())
 }
 
+/// The most an argon2 hash may ask for, well above what this server makes (19 MiB, t = 2,
+/// p = 1): a stored hash beyond it is never computed, since every sign-in of its email would
+/// allocate and spend that much (an imported hash is the only way one gets here).
+const MAX_ARGON2_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_ARGON2_PASSES: u32 = 16;
+const MAX_ARGON2_LANES: u32 = 16;
+
+/// An argon2 PHC string this server can and will check: `Err` says why not.
+fn usable_argon2(stored: &str) -> std::result::Result<(), &'static str> {
+    let parsed = PasswordHash::new(stored).map_err(|_| "not a PHC string")?;
+    Algorithm::try_from(parsed.algorithm).map_err(|_| "not argon2")?;
+    let params = Params::try_from(&parsed).map_err(|_| "unreadable argon2 parameters")?;
+    if parsed.hash.is_none() || parsed.salt.is_none() {
+        return Err("no hash or salt");
+    }
+    if params.m_cost() > MAX_ARGON2_MEMORY_KIB
+        || params.t_cost() > MAX_ARGON2_PASSES
+        || params.p_cost() > MAX_ARGON2_LANES
+    {
+        return Err("too costly");
+    }
+    Ok(())
+}
+
 fn verify_blocking(areas: &WorkAreas, password: &str, hash: &str) -> Result<bool> {
     let bad = |what: &str| Error::Internal(format!("bad stored hash: {what}"));
+    if usable_argon2(hash) == Err("too costly") {
+        tracing::warn!("a stored password hash asks for more than this server computes: refused");
+        return Ok(false);
+    }
     let parsed = PasswordHash::new(hash).map_err(internal("bad stored hash"))?;
     // Verification uses the algorithm and parameters stored in the hash, so hashes made with
     // other settings keep working.
@@ -210,7 +238,14 @@ impl PasswordHasher {
 
     /// Whether `stored` is a hash this hasher can check: ours (argon2 PHC) or Better Auth's.
     pub fn is_known_format(stored: &str) -> bool {
-        Self::needs_rehash(stored) || PasswordHash::new(stored).is_ok()
+        Self::needs_rehash(stored) || usable_argon2(stored).is_ok()
+    }
+
+    /// Whether `stored` is an argon2 hash whose parameters exceed what this server would ever
+    /// compute (memory over 256 MiB, more than 16 passes or lanes). Better Auth's scrypt hashes
+    /// have fixed parameters (N = 2^14), so they never do.
+    pub fn is_too_costly(stored: &str) -> bool {
+        usable_argon2(stored) == Err("too costly")
     }
 
     /// Tells the hasher whether the database holds imported hashes (see the module's text).
@@ -332,6 +367,14 @@ mod tests {
         assert!(!PasswordHasher::needs_rehash(&ours));
         assert!(PasswordHasher::is_known_format(&theirs) && PasswordHasher::is_known_format(&ours));
         assert!(!PasswordHasher::is_known_format("plain text"));
+        // A hash that would have every sign-in allocate 1 GiB, and one of another algorithm.
+        let costly = "$argon2id$v=19$m=1048576,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+        assert!(PasswordHasher::is_too_costly(costly));
+        assert!(!PasswordHasher::is_known_format(costly));
+        assert!(!PasswordHasher::is_too_costly(&ours) && !PasswordHasher::is_too_costly(&theirs));
+        assert!(!PasswordHasher::is_known_format(
+            "$scrypt$ln=20,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+        ));
 
         // No imported hashes known: a check is one argon2 computation.
         assert!(!hasher.verify(&wrong, Some(ours.clone())).await.unwrap());

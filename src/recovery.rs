@@ -272,7 +272,7 @@ impl Auth {
         let Some(sessions) = used else {
             return Err(Error::InvalidToken);
         };
-        self.cutoffs().apply(&user_id, cutoff);
+        self.cut_off_tokens(&user_id).await;
         // Whoever opened the mailed link owns the account: never throttled out of it now.
         self.throttle_state().trust(&email, client.ip).await?;
         tracing::info!(target: AUDIT, event = "password_reset_completed", user_id = %user_id, sessions_ended = sessions, ip = ?client.ip);

@@ -72,9 +72,88 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D:
     time::serde::rfc3339::deserialize(d)
 }
 
+/// Timestamps as JavaScript's `Date.prototype.toISOString()` writes them, which is what Better
+/// Auth sends and what its client parses: UTC, exactly three fractional digits
+/// (`2026-12-07T12:10:48.374Z`). Its client reads the fraction as milliseconds whatever its
+/// length, so `time`'s microseconds would be misread by up to 16 minutes. For `/api/auth/*`.
+pub mod millis {
+    use serde::{Deserializer, Serializer, ser::Error as _};
+    use time::{OffsetDateTime, UtcOffset};
+
+    pub fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        let at = at.to_offset(UtcOffset::UTC);
+        if !(0..10_000).contains(&at.year()) {
+            return Err(S::Error::custom("a year outside 0000-9999"));
+        }
+        let mut buf = [0u8; 24];
+        let mut put = |at: usize, value: u32, digits: usize| {
+            let mut value = value;
+            for slot in buf[at..at + digits].iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, at.year() as u32, 4);
+        put(5, u32::from(u8::from(at.month())), 2);
+        put(8, u32::from(at.day()), 2);
+        put(11, u32::from(at.hour()), 2);
+        put(14, u32::from(at.minute()), 2);
+        put(17, u32::from(at.second()), 2);
+        // Truncated, as a JavaScript Date holds whole milliseconds.
+        put(20, u32::from(at.millisecond()), 3);
+        for (i, sep) in [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+        ] {
+            buf[i] = sep;
+        }
+        buf[23] = b'Z';
+        let text = std::str::from_utf8(&buf).map_err(S::Error::custom)?;
+        s.serialize_str(text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        super::deserialize(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auth_timestamps_are_written_as_to_iso_string_writes_them() {
+        #[derive(serde::Serialize)]
+        struct Stamp(#[serde(with = "super::millis")] OffsetDateTime);
+        let cases = [
+            (
+                time::macros::datetime!(2026-12-07 12:10:48.374_541 UTC),
+                "2026-12-07T12:10:48.374Z",
+            ),
+            (
+                time::macros::datetime!(2026-12-07 12:10:48 UTC),
+                "2026-12-07T12:10:48.000Z",
+            ),
+            (
+                time::macros::datetime!(2026-12-07 12:10:48.999_999_999 UTC),
+                "2026-12-07T12:10:48.999Z",
+            ),
+            (
+                time::macros::datetime!(2026-12-07 23:30:00.5 -01:00),
+                "2026-12-08T00:30:00.500Z",
+            ),
+        ];
+        for (at, text) in cases {
+            assert_eq!(
+                serde_json::to_string(&Stamp(at)).unwrap(),
+                format!("\"{text}\"")
+            );
+        }
+    }
 
     #[test]
     fn timestamps_are_written_as_time_writes_rfc3339() {

@@ -86,14 +86,14 @@ impl ClientInfo {
 pub struct Session {
     pub id: String,
     pub user_id: String,
-    #[serde(with = "crate::rfc3339")]
+    #[serde(with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
-    #[serde(with = "crate::rfc3339")]
+    #[serde(with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// When the session was last used (to within a few minutes).
-    #[serde(rename = "updatedAt", with = "crate::rfc3339")]
+    #[serde(rename = "updatedAt", with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub last_seen_at: OffsetDateTime,
     pub ip_address: Option<String>,

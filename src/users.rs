@@ -15,6 +15,9 @@ use crate::{
 pub const MAX_NAME_CHARS: usize = 100;
 /// RFC 5321's limit on a forward path.
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// The reserved domain of the placeholder addresses given to an external issuer's users
+/// ([`ensure_external`]): nobody may take one by signing up.
+pub const EXTERNAL_DOMAIN: &str = "external.invalid";
 
 /// A user as Better Auth shows one (camelCase fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
@@ -25,10 +28,10 @@ pub struct User {
     pub email: String,
     pub email_verified: bool,
     pub image: Option<String>,
-    #[serde(with = "crate::rfc3339")]
+    #[serde(with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
-    #[serde(with = "crate::rfc3339")]
+    #[serde(with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
 }
@@ -72,6 +75,12 @@ impl Email {
             return Err(invalid(
                 "enter a valid email address, like name@example.com",
             ));
+        }
+        if email
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain == EXTERNAL_DOMAIN)
+        {
+            return Err(invalid("addresses under external.invalid are reserved"));
         }
         Ok(Self(email))
     }
@@ -346,7 +355,7 @@ pub async fn ensure_external(
         "{:x}",
         <sha2::Sha256 as sha2::Digest>::digest(id.as_bytes())
     );
-    let placeholder = format!("{}@external.invalid", &digest[..32]);
+    let placeholder = format!("{}@{EXTERNAL_DOMAIN}", &digest[..32]);
     let email = email
         .and_then(|e| Email::parse(e).ok())
         .map_or_else(|| placeholder.clone(), |e| e.0);
@@ -354,6 +363,14 @@ pub async fn ensure_external(
     if candidates[0] != placeholder {
         candidates.push(placeholder);
     }
+    // The placeholder may already be taken by a row this server did not make for this id
+    // (planted by a sign-up before the domain was reserved, or imported): then a random one
+    // under the same domain, which nobody can have guessed.
+    candidates.push(format!(
+        "{}.{}@{EXTERNAL_DOMAIN}",
+        &digest[..32],
+        crate::random::random_id().to_lowercase()
+    ));
     for email in candidates {
         let at = now();
         let (row_id, row_name) = (id.to_owned(), name.clone());
@@ -407,6 +424,41 @@ mod tests {
             assert_eq!(err.code, "INVALID_EMAIL", "{bad:?}");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+        // The placeholder domain of external users is nobody's to sign up with.
+        for reserved in ["x@external.invalid", "X@External.Invalid "] {
+            assert_eq!(Email::parse(reserved).unwrap_err().code, "INVALID_EMAIL");
+        }
+        assert!(Email::parse("x@sub.external.invalid.example.com").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_planted_placeholder_does_not_block_an_external_user() {
+        let db = Database::connect("sqlite::memory:", 1).await.unwrap();
+        db.migrate().await.unwrap();
+        let digest = format!(
+            "{:x}",
+            <sha2::Sha256 as sha2::Digest>::digest("ext-user".as_bytes())
+        );
+        let planted = format!("{}@{EXTERNAL_DOMAIN}", &digest[..32]);
+        let row = planted.clone();
+        with_writer!(&db, conn => sqlx::query(
+            "INSERT INTO users (id, email, name, email_verified, image, created_at, updated_at) \
+             VALUES ('squatter', $1, 'x', false, NULL, $2, $2)",
+        )
+        .bind(&row)
+        .bind(now())
+        .execute(conn)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        ensure_external(&db, "ext-user", None, Some("Ext"))
+            .await
+            .unwrap();
+        let user = get(&db, "ext-user").await.unwrap().expect("recorded");
+        assert!(user.email.ends_with("@external.invalid"), "{}", user.email);
+        assert_ne!(user.email, planted);
+        // Seen again: the same row, nothing new.
+        ensure_external(&db, "ext-user", None, None).await.unwrap();
     }
 
     #[test]

@@ -206,8 +206,9 @@ impl FromRequestParts<AppState> for AccountOwner {
     }
 }
 
-/// The `{user_id}` of a task route, checked against the caller before anything is read:
-/// 401 without valid credentials, 403 when the caller is someone else.
+/// The owner of the tasks a task route touches, checked against the caller before anything is
+/// read: 401 without valid credentials, 403 when the route's `{user_id}` is someone else's.
+/// The routes without `{user_id}` (`/api/tasks…`) are the caller's own.
 pub struct TaskOwner(pub String);
 
 impl FromRequestParts<AppState> for TaskOwner {
@@ -218,16 +219,45 @@ impl FromRequestParts<AppState> for TaskOwner {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Caller(caller) = Caller::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|e| Error::Internal(format!("task route without path parameters: {e}")))?;
-        let user_id = params
-            .iter()
-            .find_map(|(name, value)| (name == "user_id").then(|| value.to_string()))
-            .ok_or_else(|| Error::Internal("task route without {user_id}".into()))?;
-        tasks::authorize(&caller, &user_id)?;
-        Ok(Self(user_id))
+        match path_param(parts, state, "user_id").await? {
+            Some(user_id) => {
+                tasks::authorize(&caller, &user_id)?;
+                Ok(Self(user_id))
+            }
+            None => Ok(Self(caller.user_id)),
+        }
     }
+}
+
+/// The `{id}` of a task route, parsed by the domain's rule (a positive whole number, else 422).
+pub struct TaskId(pub i64);
+
+impl FromRequestParts<AppState> for TaskId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = path_param(parts, state, "id")
+            .await?
+            .ok_or_else(|| Error::Internal("task route without {id}".into()))?;
+        Ok(Self(tasks::parse_id(&id)?))
+    }
+}
+
+/// The path parameter `name` of the matched route, if it has one.
+async fn path_param(
+    parts: &mut Parts,
+    state: &AppState,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|e| Error::Internal(format!("task route without path parameters: {e}")))?;
+    Ok(params
+        .iter()
+        .find_map(|(key, value)| (key == name).then(|| value.to_string())))
 }
 
 #[cfg(test)]

@@ -52,6 +52,16 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             // again per request here.
             .layer(
                 TraceLayer::new_for_http()
+                    // The request span, as tower-http's default one but with one-time tokens
+                    // redacted from the URI (a reset link's path, `?token=`).
+                    .make_span_with(|request: &Request<Body>| {
+                        tracing::debug_span!(
+                            "request",
+                            method = %request.method(),
+                            uri = %crate::redact::uri(request.uri()),
+                            version = ?request.version(),
+                        )
+                    })
                     .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
             )
             // Measured only when someone collects the figures (METRICS_ADDR).

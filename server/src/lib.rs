@@ -14,6 +14,7 @@ pub mod json;
 pub mod metrics;
 pub mod openapi;
 pub mod privacy;
+pub mod redact;
 pub mod routes;
 pub mod secrets;
 pub mod security;

@@ -142,7 +142,7 @@ pub use responses::{
         Task, CreateTask, UpdateTask, Priority, Recurrence, Due, Sort, Order, TagCount, User, Session, SignUpInput, SignInInput,
         ErrorBody, FieldError,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &OwnTasks),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and API tokens"),
         (name = "account", description = "Keeping an account: name, password, devices, deletion, reset and verification by mail"),
@@ -171,6 +171,49 @@ impl Modify for SecuritySchemes {
                 leptodo::session_cookie::COOKIE_NAME,
             ))),
         );
+    }
+}
+
+/// The `/api/tasks…` routes: the `/api/{user_id}/…` entries again, for the token's own
+/// subject (no `user_id` parameter; operation ids with an `_own` suffix, as ids are unique).
+struct OwnTasks;
+
+impl Modify for OwnTasks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        let own: Vec<(String, utoipa::openapi::PathItem)> = openapi
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(path, item)| {
+                let rest = path.strip_prefix("/api/{user_id}/")?;
+                let mut item = item.clone();
+                for operation in [
+                    &mut item.get,
+                    &mut item.put,
+                    &mut item.post,
+                    &mut item.delete,
+                    &mut item.patch,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if let Some(parameters) = &mut operation.parameters {
+                        parameters.retain(|p| !matches!(p, RefOr::T(p) if p.name == "user_id"));
+                    }
+                    if let Some(id) = &mut operation.operation_id {
+                        id.push_str("_own");
+                    }
+                    let note = "The caller's own tasks: the same as the route with their user id.";
+                    operation.description = Some(match operation.description.take() {
+                        Some(text) => format!("{text}\n\n{note}"),
+                        None => note.to_owned(),
+                    });
+                }
+                Some((format!("/api/{rest}"), item))
+            })
+            .collect();
+        openapi.paths.paths.extend(own);
     }
 }
 

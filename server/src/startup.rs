@@ -151,6 +151,10 @@ impl Application {
             origins: security::TrustedOrigins::new(
                 settings.auth.base_url.as_deref(),
                 &settings.auth.trusted_origins,
+                settings.auth.secure_cookies(),
+            ),
+            session_jwt_header: crate::routes::auth::SessionJwtHeader(
+                settings.auth.jwt_session_header,
             ),
             ready,
             outage: Default::default(),
@@ -249,6 +253,7 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
             per_account: options.rate_limit_account.0,
             password_check: settings.limits.rate_limit_password_check.0,
             mail: settings.limits.rate_limit_mail.0,
+            ipv6_prefix: settings.limits.rate_limit_ipv6_prefix,
         },
         hash_concurrency: options.hash_concurrency(),
         cookie: SessionCookie {
@@ -263,6 +268,7 @@ fn auth_settings(settings: &Settings) -> anyhow::Result<AuthSettings> {
         },
         trusted_origins: options.trusted_origins.clone(),
         verify_email_on_sign_up: settings.mail.email_verification_on_sign_up,
+        provision_unknown_subjects: options.jwt_provision_unknown_subjects,
     })
 }
 

@@ -34,6 +34,7 @@ pub struct Shared {
     pub bundle: crate::assets::Bundle,
     pub tasks: Tasks,
     pub limits: RequestLimits,
+    pub session_jwt_header: crate::routes::auth::SessionJwtHeader,
 }
 
 impl AppState {
@@ -70,6 +71,7 @@ parts!(
     bundle: crate::assets::Bundle,
     tasks: Tasks,
     limits: RequestLimits,
+    session_jwt_header: crate::routes::auth::SessionJwtHeader,
 );
 
 /// The per-request limits (see `deadline`), and whether requests are measured for metrics.

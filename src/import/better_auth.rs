@@ -21,7 +21,7 @@ use super::{
 use crate::{
     db::{Database, now, with_write_tx},
     password::PasswordHasher,
-    sessions::MAX_USER_AGENT_CHARS,
+    sessions::{MAX_USER_AGENT_CHARS, SessionPolicy},
     users::{Email, MAX_EXTERNAL_ID_CHARS, clean_name},
 };
 
@@ -55,6 +55,11 @@ const NO_PASSWORD_SOCIAL: &str =
     "no password here: signed in with another provider (they can set one with \"Forgot password\")";
 const NO_PASSWORD_UNKNOWN_HASH: &str =
     "no password here: the stored hash is not Better Auth's default scrypt format";
+const NO_PASSWORD_COSTLY_HASH: &str = "no password here: the stored hash asks for more memory or \
+    time than this server computes (argon2 over 256 MiB, 16 passes or 16 lanes)";
+/// Better Auth's session tokens are 32 characters (`generateId(32)`); a shorter one was not
+/// made by it and is too weak to keep.
+const MIN_SESSION_TOKEN_CHARS: usize = 32;
 
 /// A Better Auth user, checked and ready to write.
 struct Person {
@@ -108,6 +113,7 @@ fn decode_person(row: Fields) -> Result<Person, (&'static str, String)> {
     };
     let (password_hash, no_password) = match password {
         Some(hash) if PasswordHasher::is_known_format(&hash) => (Some(hash), None),
+        Some(hash) if PasswordHasher::is_too_costly(&hash) => (None, Some(NO_PASSWORD_COSTLY_HASH)),
         Some(_) => (None, Some(NO_PASSWORD_UNKNOWN_HASH)),
         None if provider.is_some() => (None, Some(NO_PASSWORD_SOCIAL)),
         None => (None, None),
@@ -342,7 +348,13 @@ struct LiveSession {
     ip_address: Option<String>,
 }
 
-fn decode_session(row: Fields, at: OffsetDateTime) -> Result<LiveSession, (&'static str, String)> {
+/// A Better Auth session row, checked; its expiry is capped at `at` + `lifetime` (a session
+/// there could have been given years).
+fn decode_session(
+    row: Fields,
+    at: OffsetDateTime,
+    lifetime: std::time::Duration,
+) -> Result<LiveSession, (&'static str, String)> {
     let [
         id,
         token,
@@ -360,6 +372,12 @@ fn decode_session(row: Fields, at: OffsetDateTime) -> Result<LiveSession, (&'sta
     let token = token
         .filter(|t| !t.is_empty())
         .ok_or(("no token", example.clone()))?;
+    if token.chars().count() < MIN_SESSION_TOKEN_CHARS {
+        return Err((
+            "token shorter than Better Auth's 32 characters (not kept)",
+            example,
+        ));
+    }
     let times = (
         expires.as_deref().and_then(parse_time),
         created.as_deref().and_then(parse_time),
@@ -371,6 +389,7 @@ fn decode_session(row: Fields, at: OffsetDateTime) -> Result<LiveSession, (&'sta
     if expires_at <= at {
         return Err(("expired", example));
     }
+    let expires_at = expires_at.min(at + lifetime);
     Ok(LiveSession {
         id,
         token_hash: crate::sessions::hash_token(&token),
@@ -407,7 +426,7 @@ async fn import_sessions(
         done += rows.len() as u64;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in rows {
-            match decode_session(row, at) {
+            match decode_session(row, at, SessionPolicy::default().lifetime) {
                 Ok(session) => sessions.push(session),
                 Err((reason, example)) => tally.skip(reason, example),
             }

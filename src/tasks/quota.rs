@@ -89,7 +89,7 @@ impl Tasks {
         store::toggle(&self.inner.db, owner, id, self.inner.max_tasks).await
     }
 
-    pub async fn delete(&self, owner: &str, id: i64) -> Result<()> {
+    pub async fn delete(&self, owner: &str, id: i64) -> Result<Task> {
         self.spend(owner).await?;
         store::delete(&self.inner.db, owner, id).await
     }

@@ -359,19 +359,19 @@ pub async fn toggle(db: &Database, owner: &str, id: i64, max_tasks: Option<u32>)
     row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
-/// Deletes a task; its words and tags go with it (`ON DELETE CASCADE`).
-pub async fn delete(db: &Database, owner: &str, id: i64) -> Result<()> {
+/// Deletes a task; its words and tags go with it (`ON DELETE CASCADE`). Returns the task as
+/// it was (the REST API answers with it).
+pub async fn delete(db: &Database, owner: &str, id: i64) -> Result<Task> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}")
+    });
     let owner = owner.to_owned();
-    let deleted = with_writer!(db, conn => sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
+    let row: Option<TaskRow> = with_writer!(db, conn => sqlx::query_as(SQL.as_str())
         .bind(id)
         .bind(&owner)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected()))?;
-    if deleted == 0 {
-        return Err(Error::NotFound("task"));
-    }
-    Ok(())
+        .fetch_optional(conn)
+        .await)?;
+    row.ok_or(Error::NotFound("task"))?.into_task()
 }
 
 /// Writes the search words, tags and title sort key of tasks stored before they existed

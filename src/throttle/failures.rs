@@ -14,8 +14,12 @@ use std::{
 
 use super::Limit;
 
-/// How many accounts' failures are remembered before the oldest are dropped.
-const MAX_ACCOUNTS: usize = 100_000;
+/// The most memory the failure and trust maps may hold, together: keys, entries and the
+/// hash table's own slots, as [`entry_bytes`] counts them. An email is at most 254 characters
+/// (checked before any state is kept: see `Auth::sign_in`), so an account costs at most about
+/// 1.9 KB at the default limit (5 per 5 minutes, 20 stamps); 16 MiB holds ~8,000 accounts under
+/// attack at once, and past it the accounts whose last failure is oldest go first.
+pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// What may happen to a sign-in attempt on an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,23 +87,99 @@ struct Stamp {
     client: Option<IpAddr>,
 }
 
+/// What one key of `T` entries costs in memory: the key's bytes and the slot and the `T`s,
+/// plus a hash table's control byte and spare room (a load factor of 7/8, rounded up).
+fn entry_bytes<T>(key: &str, capacity: usize) -> usize {
+    key.len() + 2 * (size_of::<String>() + size_of::<Vec<T>>() + 1) + capacity * size_of::<T>()
+}
+
+/// A map from account to what is kept about it, with the bytes it holds counted.
+struct Budgeted<V> {
+    map: HashMap<String, V>,
+    bytes: usize,
+}
+
+impl<V> Default for Budgeted<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            bytes: 0,
+        }
+    }
+}
+
 /// The failed sign-ins of the last `limit.per` per account (a normalised email), in this
-/// process's memory.
+/// process's memory, within [`MAX_BYTES`].
 pub struct Failures {
     limit: Limit,
-    accounts: Mutex<HashMap<String, VecDeque<Stamp>>>,
+    accounts: Mutex<Budgeted<VecDeque<Stamp>>>,
     /// Clients that proved they own an account (a password reset from them) within the window:
     /// never refused on it, however many strangers fail.
-    trusted: Mutex<HashMap<String, Vec<(IpAddr, Instant)>>>,
+    trusted: Mutex<Budgeted<Vec<(IpAddr, Instant)>>>,
+    /// The bytes each map may hold: [`MAX_BYTES`] shared, failures first.
+    budget: [usize; 2],
 }
+
+/// At most this many proven clients are remembered per account.
+const MAX_TRUSTED_PER_ACCOUNT: usize = 8;
 
 impl Failures {
     pub fn new(limit: Limit) -> Self {
+        Self::with_budget(limit, MAX_BYTES)
+    }
+
+    fn with_budget(limit: Limit, bytes: usize) -> Self {
         Self {
             limit,
             accounts: Mutex::default(),
             trusted: Mutex::default(),
+            budget: [bytes / 8 * 7, bytes / 8],
         }
+    }
+
+    /// What one account's failures cost, counted at the most that is kept of them.
+    fn failure_bytes(&self, account: &str) -> usize {
+        entry_bytes::<Stamp>(account, kept(self.limit))
+    }
+
+    fn trust_bytes(account: &str) -> usize {
+        entry_bytes::<(IpAddr, Instant)>(account, MAX_TRUSTED_PER_ACCOUNT)
+    }
+
+    /// Bytes held by both maps, as counted against [`MAX_BYTES`].
+    pub fn bytes(&self) -> usize {
+        let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+        accounts.bytes + trusted.bytes
+    }
+
+    /// Drops every account whose failures and proofs have all aged out of the window.
+    pub fn sweep(&self) -> usize {
+        let now = Instant::now();
+        let per = self.limit.per;
+        let mut dropped = 0;
+        {
+            let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            let before = accounts.map.len();
+            accounts.map.retain(|_, stamps| {
+                stamps
+                    .back()
+                    .is_some_and(|last| now.duration_since(last.at) < per)
+            });
+            dropped += before - accounts.map.len();
+            accounts.bytes = accounts.map.keys().map(|k| self.failure_bytes(k)).sum();
+            accounts.map.shrink_to_fit();
+        }
+        let mut trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+        let before = trusted.map.len();
+        trusted.map.retain(|_, clients| {
+            clients.retain(|(_, at)| now.duration_since(*at) < per);
+            !clients.is_empty()
+        });
+        dropped += before - trusted.map.len();
+        trusted.bytes = trusted.map.keys().map(|k| Self::trust_bytes(k)).sum();
+        trusted.map.shrink_to_fit();
+        dropped
     }
 
     /// Where an attempt on `account` from `client` stands, without counting it: see [`decide`].
@@ -107,7 +187,7 @@ impl Failures {
         let now = Instant::now();
         if let Some(ip) = client {
             let trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
-            let proven = trusted.get(account).is_some_and(|clients| {
+            let proven = trusted.map.get(account).is_some_and(|clients| {
                 clients
                     .iter()
                     .any(|(c, at)| *c == ip && now.duration_since(*at) < self.limit.per)
@@ -117,7 +197,7 @@ impl Failures {
             }
         }
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(stamps) = accounts.get_mut(account) else {
+        let Some(stamps) = accounts.map.get_mut(account) else {
             return Gate::Open;
         };
         self.forget_old(stamps, now);
@@ -134,32 +214,68 @@ impl Failures {
     /// Records a wrong password for `account` from `client`.
     pub fn fail(&self, account: &str, client: Option<IpAddr>) {
         let now = Instant::now();
+        let cost = self.failure_bytes(account);
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        if accounts.len() >= MAX_ACCOUNTS && !accounts.contains_key(account) {
-            accounts.retain(|_, stamps| {
-                stamps
-                    .back()
-                    .is_some_and(|last| now.duration_since(last.at) < self.limit.per)
-            });
-            if accounts.len() >= MAX_ACCOUNTS {
-                accounts.clear();
+        if !accounts.map.contains_key(account) {
+            if accounts.bytes + cost > self.budget[0] {
+                self.make_room(&mut accounts, now, cost);
             }
+            accounts.bytes += cost;
         }
-        let stamps = accounts.entry(account.to_string()).or_default();
+        let limit = kept(self.limit);
+        let stamps = accounts
+            .map
+            .entry(account.to_string())
+            .or_insert_with(|| VecDeque::with_capacity(limit));
         self.forget_old(stamps, now);
-        stamps.push_back(Stamp { at: now, client });
-        while stamps.len() > kept(self.limit) {
+        if stamps.len() == limit {
             stamps.pop_front();
         }
+        stamps.push_back(Stamp { at: now, client });
+    }
+
+    /// Frees `cost` bytes of the failure map: accounts with no failure in the window go first,
+    /// then those whose last failure is oldest (half of them at a time, so that a flood pays
+    /// for the sort rarely).
+    fn make_room(&self, accounts: &mut Budgeted<VecDeque<Stamp>>, now: Instant, cost: usize) {
+        let per = self.limit.per;
+        accounts.map.retain(|_, stamps| {
+            stamps
+                .back()
+                .is_some_and(|last| now.duration_since(last.at) < per)
+        });
+        if accounts
+            .map
+            .keys()
+            .map(|k| self.failure_bytes(k))
+            .sum::<usize>()
+            + cost
+            > self.budget[0]
+        {
+            let mut last: Vec<(Instant, String)> = accounts
+                .map
+                .iter()
+                .filter_map(|(k, stamps)| Some((stamps.back()?.at, k.clone())))
+                .collect();
+            last.sort_unstable();
+            for (_, key) in last.iter().take(last.len().div_ceil(2)) {
+                accounts.map.remove(key);
+            }
+            metrics::counter!("leptodo_throttle_evictions_total")
+                .increment(last.len().div_ceil(2) as u64);
+        }
+        accounts.bytes = accounts.map.keys().map(|k| self.failure_bytes(k)).sum();
+        accounts.map.shrink_to_fit();
     }
 
     /// A correct password from `client`: its own failures on `account` are forgotten.
     pub fn succeed(&self, account: &str, client: Option<IpAddr>) {
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(stamps) = accounts.get_mut(account) {
+        if let Some(stamps) = accounts.map.get_mut(account) {
             stamps.retain(|f| client.is_none() || f.client != client);
             if stamps.is_empty() {
-                accounts.remove(account);
+                accounts.map.remove(account);
+                accounts.bytes -= self.failure_bytes(account);
             }
         }
     }
@@ -172,12 +288,31 @@ impl Failures {
             return;
         };
         let now = Instant::now();
+        let cost = Self::trust_bytes(account);
         let mut trusted = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
-        if trusted.len() >= MAX_ACCOUNTS {
-            trusted.clear();
+        if !trusted.map.contains_key(account) {
+            if trusted.bytes + cost > self.budget[1] {
+                // Only a mailed link adds here, so this is rare: the aged-out go, else all.
+                let per = self.limit.per;
+                trusted.map.retain(|_, clients| {
+                    clients.retain(|(_, at)| now.duration_since(*at) < per);
+                    !clients.is_empty()
+                });
+                if trusted.map.len() * cost >= self.budget[1] / 2 {
+                    trusted.map.clear();
+                }
+                trusted.bytes = trusted.map.keys().map(|k| Self::trust_bytes(k)).sum();
+            }
+            trusted.bytes += cost;
         }
-        let clients = trusted.entry(account.to_string()).or_default();
+        let clients = trusted
+            .map
+            .entry(account.to_string())
+            .or_insert_with(|| Vec::with_capacity(MAX_TRUSTED_PER_ACCOUNT));
         clients.retain(|(_, at)| now.duration_since(*at) < self.limit.per);
+        if clients.len() == MAX_TRUSTED_PER_ACCOUNT {
+            clients.remove(0);
+        }
         clients.push((ip, now));
     }
 
@@ -234,6 +369,36 @@ mod tests {
             log.gate("ada@example.com", ip(200)),
             Gate::Strangers(_)
         ));
+    }
+
+    #[test]
+    fn memory_stays_within_its_budget_and_ages_out() {
+        let budget = 64 * 1024;
+        let log = Failures::with_budget(
+            Limit {
+                count: NonZeroU32::new(5).unwrap(),
+                per: Duration::from_millis(200),
+            },
+            budget,
+        );
+        // Thousands of distinct accounts, each with the longest email there is.
+        for n in 0..5_000u32 {
+            let email = format!("{n:0>242}@example.com");
+            assert_eq!(email.len(), 254);
+            log.fail(&email, ip((n % 250) as u8));
+            assert!(log.bytes() <= budget, "{} bytes after {n}", log.bytes());
+        }
+        // The newest accounts are kept (the oldest went first): four more failures from the
+        // same client close the newest account to it.
+        let newest = format!("{:0>242}@example.com", 4_999);
+        for _ in 0..4 {
+            log.fail(&newest, ip(249));
+        }
+        assert!(matches!(log.gate(&newest, ip(249)), Gate::Closed(_)));
+        assert!(log.bytes() > budget / 4, "the budget is used, not emptied");
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(log.sweep() > 0);
+        assert_eq!(log.bytes(), 0, "everything aged out");
     }
 
     #[test]

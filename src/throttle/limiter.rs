@@ -84,6 +84,15 @@ impl RateLimiter {
         self.scope
     }
 
+    /// Drops the in-memory keys that are back at full allowance (shared state is swept by
+    /// [`super::shared::sweep`]).
+    pub fn sweep(&self) {
+        if let Store::Memory { limiter, .. } = &self.store {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
     /// Counts one attempt for `key`: `Ok(None)` when allowed, `Ok(Some(wait))` when over the
     /// limit (nothing is counted then), an error when the shared store cannot be reached.
     pub async fn check(&self, key: &str) -> Result<Option<Duration>, DatabaseError> {

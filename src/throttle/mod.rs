@@ -129,6 +129,28 @@ pub struct ThrottleSettings {
     /// Reset and verification mail requests per client IP (Better Auth's 3 per 60 s); with it
     /// on, an address also gets at most a few mails an hour.
     pub mail: Option<Limit>,
+    /// How many leading bits of an IPv6 address name one client (`RATE_LIMIT_IPV6_PREFIX`,
+    /// 48–128): a /64 is what one subscriber or host is given, so its 2^64 addresses are one
+    /// client to every per-address limit.
+    pub ipv6_prefix: u8,
+}
+
+/// The default of [`ThrottleSettings::ipv6_prefix`].
+pub const DEFAULT_IPV6_PREFIX: u8 = 64;
+/// The range `RATE_LIMIT_IPV6_PREFIX` may take.
+pub const IPV6_PREFIXES: std::ops::RangeInclusive<u8> = 48..=128;
+
+/// The client an address stands for in per-address limits: an IPv4 address (an IPv4-mapped
+/// IPv6 one too) as it is, an IPv6 address cut to its first `prefix` bits.
+pub fn client_key(ip: IpAddr, prefix: u8) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let prefix = u32::from(prefix.clamp(*IPV6_PREFIXES.start(), 128));
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    }
 }
 
 impl Default for ThrottleSettings {
@@ -144,6 +166,7 @@ impl Default for ThrottleSettings {
             }),
             password_check: Some(limit(3, 10)),
             mail: Some(limit(3, 60)),
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
         }
     }
 }
@@ -171,6 +194,7 @@ impl Throttled {
 }
 
 pub struct AuthThrottle {
+    ipv6_prefix: u8,
     per_ip: HashMap<AuthAction, RateLimiter>,
     per_account: Option<AccountFailures>,
     mails_per_address: Option<RateLimiter>,
@@ -222,6 +246,7 @@ impl AuthThrottle {
             Database::Sqlite(_) => AccountFailures::Memory(Failures::new(limit)),
         });
         Self {
+            ipv6_prefix: settings.ipv6_prefix,
             per_ip,
             per_account,
             mails_per_address: settings.mail.map(|_| {
@@ -234,12 +259,18 @@ impl AuthThrottle {
         }
     }
 
+    /// The client `ip` counts as (see [`client_key`]).
+    fn client(&self, ip: Option<IpAddr>) -> Option<IpAddr> {
+        ip.map(|ip| client_key(ip, self.ipv6_prefix))
+    }
+
     /// Counts an attempt of `action` from `ip`, before any password is hashed or mail queued.
     pub async fn check(
         &self,
         action: AuthAction,
         ip: Option<IpAddr>,
     ) -> Result<Result<(), Throttled>, DatabaseError> {
+        let ip = self.client(ip);
         if let (Some(limiter), Some(ip)) = (self.per_ip.get(&action), ip)
             && let Some(wait) = limiter.check(&ip.to_string()).await?
         {
@@ -250,6 +281,7 @@ impl AuthThrottle {
 
     /// Where a sign-in on `account` (a normalised email) from `ip` stands; see [`Gate`].
     pub async fn gate(&self, account: &str, ip: Option<IpAddr>) -> Result<Gate, DatabaseError> {
+        let ip = self.client(ip);
         Ok(match &self.per_account {
             None => Gate::Open,
             Some(AccountFailures::Memory(failures)) => failures.gate(account, ip),
@@ -267,6 +299,7 @@ impl AuthThrottle {
 
     /// Records a wrong password on `account` from `ip`.
     pub async fn fail(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        let ip = self.client(ip);
         match &self.per_account {
             None => {}
             Some(AccountFailures::Memory(failures)) => failures.fail(account, ip),
@@ -279,6 +312,7 @@ impl AuthThrottle {
 
     /// Records a correct password on `account` from `ip`.
     pub async fn succeed(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        let ip = self.client(ip);
         match (&self.per_account, ip) {
             (Some(AccountFailures::Memory(failures)), _) => failures.succeed(account, ip),
             (Some(AccountFailures::Shared { pool, .. }), Some(ip)) => {
@@ -291,6 +325,7 @@ impl AuthThrottle {
 
     /// `ip` proved it owns `account` (a password reset): see [`Failures::trust`].
     pub async fn trust(&self, account: &str, ip: Option<IpAddr>) -> Result<(), DatabaseError> {
+        let ip = self.client(ip);
         match (&self.per_account, ip) {
             (Some(AccountFailures::Memory(failures)), _) => failures.trust(account, ip),
             (Some(AccountFailures::Shared { pool, .. }), Some(ip)) => {
@@ -310,15 +345,28 @@ impl AuthThrottle {
         })
     }
 
-    /// Deletes shared throttling state no decision needs any more (Postgres only).
+    /// Drops throttling state no decision needs any more: old rows on Postgres; on SQLite
+    /// the in-memory failures that aged out and the limiters' keys back at full allowance.
     pub async fn sweep(&self, db: &Database) -> Result<u64, DatabaseError> {
         let window = match &self.per_account {
             Some(AccountFailures::Shared { limit, .. }) => limit.per,
             _ => Duration::ZERO,
         };
-        match db {
-            Database::Postgres(pool) => shared::sweep(pool, window).await,
-            Database::Sqlite(_) => Ok(0),
+        for limiter in self.per_ip.values().chain(&self.mails_per_address) {
+            limiter.sweep();
+        }
+        match (&self.per_account, db) {
+            (_, Database::Postgres(pool)) => shared::sweep(pool, window).await,
+            (Some(AccountFailures::Memory(failures)), _) => Ok(failures.sweep() as u64),
+            _ => Ok(0),
+        }
+    }
+
+    /// Bytes the in-memory failure maps hold (0 on Postgres), for tests and metrics.
+    pub fn memory_bytes(&self) -> usize {
+        match &self.per_account {
+            Some(AccountFailures::Memory(failures)) => failures.bytes(),
+            _ => 0,
         }
     }
 }
@@ -390,6 +438,58 @@ mod tests {
         assert!(throttle.may_mail("bob@example.com").await.unwrap());
     }
 
+    #[test]
+    fn an_ipv6_client_is_its_prefix_and_mapped_ipv4_is_ipv4() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), 64),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa::1"), 48),
+            ip("2001:db8:1::")
+        );
+        assert_eq!(client_key(ip("2001:db8::1"), 128), ip("2001:db8::1"));
+        assert_eq!(client_key(ip("::ffff:192.0.2.7"), 64), ip("192.0.2.7"));
+        assert_eq!(client_key(ip("192.0.2.7"), 64), ip("192.0.2.7"));
+    }
+
+    #[tokio::test]
+    async fn one_ipv6_network_is_one_client() {
+        let throttle = AuthThrottle::new(
+            ThrottleSettings {
+                per_ip: limit("3/60s"),
+                ..ThrottleSettings::default()
+            },
+            &memory().await,
+        );
+        let from = |n: u16| Some(IpAddr::from([0x2001, 0xdb8, 7, 7, n, n, n, n]));
+        for n in 0..3 {
+            assert!(
+                throttle
+                    .check(AuthAction::SignUp, from(n))
+                    .await
+                    .unwrap()
+                    .is_ok()
+            );
+        }
+        assert!(
+            throttle
+                .check(AuthAction::SignUp, from(99))
+                .await
+                .unwrap()
+                .is_err()
+        );
+        let other = Some(IpAddr::from([0x2001, 0xdb8, 7, 8, 0, 0, 0, 1]));
+        assert!(
+            throttle
+                .check(AuthAction::SignUp, other)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+    }
+
     #[tokio::test]
     async fn off_means_unlimited() {
         let throttle = AuthThrottle::new(
@@ -398,6 +498,7 @@ mod tests {
                 per_account: None,
                 password_check: None,
                 mail: None,
+                ipv6_prefix: DEFAULT_IPV6_PREFIX,
             },
             &memory().await,
         );

@@ -130,6 +130,27 @@ impl Cutoffs {
         Ok(by_user.len())
     }
 
+    /// Moves `user_id`'s recorded cut-off forward to `not_before` (never back), after the
+    /// write that recorded it committed.
+    pub async fn advance(
+        db: &Database,
+        user_id: &str,
+        not_before: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> sqlx::Result<()> {
+        let user_id = user_id.to_owned();
+        with_writer!(db, conn => sqlx::query(
+            "UPDATE token_cutoffs SET not_before = $2, expires_at = $3 \
+             WHERE user_id = $1 AND not_before < $2",
+        )
+        .bind(&user_id)
+        .bind(not_before)
+        .bind(expires_at)
+        .execute(conn)
+        .await
+        .map(drop))
+    }
+
     /// Deletes cut-offs whose tokens have all expired.
     pub async fn sweep(db: &Database) -> sqlx::Result<u64> {
         with_writer!(db, conn => sqlx::query("DELETE FROM token_cutoffs WHERE expires_at <= $1")

@@ -25,6 +25,17 @@ pub struct LimitOptions {
     )]
     pub rate_limit_mail: LimitSetting,
 
+    /// How many leading bits of an IPv6 address are one client for the per-address limits
+    /// (48–128): by default its /64, the network one subscriber is given.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_IPV6_PREFIX",
+        default_value_t = leptodo::throttle::DEFAULT_IPV6_PREFIX,
+        value_parser = clap::value_parser!(u8).range(48..=128),
+        global = true
+    )]
+    pub rate_limit_ipv6_prefix: u8,
+
     /// The most tasks one account may keep (a create past it is refused with
     /// TASK_LIMIT_REACHED), or 0 for no limit.
     #[arg(

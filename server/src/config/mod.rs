@@ -203,6 +203,17 @@ pub struct AuthOptions {
     #[arg(long, env = "JWT_ALGORITHM", default_value = "HS256", global = true)]
     pub jwt_algorithm: JwtAlgorithm,
 
+    /// `false` stops `get-session` from sending an API token in its `set-auth-jwt` header
+    /// (Better Auth's jwt plugin sends one; a front end that never reads it may turn it off).
+    #[arg(long, env = "JWT_SESSION_HEADER", default_value = "true", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, global = true)]
+    pub jwt_session_header: bool,
+
+    /// `true`: a well-signed token whose subject has no account here gets a first-seen account
+    /// record (as an external issuer's users do) instead of a 401 `USER_NOT_FOUND` — for an old
+    /// front end that keeps minting tokens during a move.
+    #[arg(long, env = "JWT_PROVISION_UNKNOWN_SUBJECTS", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, global = true)]
+    pub jwt_provision_unknown_subjects: bool,
+
     /// The private key to sign with (EdDSA, ES256, RS256): a PKCS#8 PEM, or the path of a file
     /// holding one. Unset: a key is generated and kept in the database.
     #[arg(long, env = "JWT_PRIVATE_KEY", value_parser = secret, hide_env_values = true, global = true)]

@@ -361,7 +361,7 @@ pub async fn verify_email(
 
 /// Any other `/api/…` path: a JSON 404 (never the HTML app).
 pub async fn no_such_route(uri: Uri) -> ApiError {
-    tracing::debug!(path = %uri.path(), "no such API route");
+    tracing::debug!(path = %crate::redact::path(uri.path()), "no such API route");
     Error::NotFound("API route").into()
 }
 

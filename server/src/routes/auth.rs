@@ -9,6 +9,7 @@ use axum::{
 };
 use leptodo::{
     Auth, Error, SignedIn,
+    auth::unix_now,
     sessions::Session,
     users::{SignInInput, SignUpInput, User},
 };
@@ -177,19 +178,47 @@ pub async fn sign_out(
 
 /// `GET /api/auth/get-session` → `{session, user}`, or `null` without a live session. A
 /// session due for its daily slide gets a fresh cookie; a cookie of a dead session is cleared.
+/// With a live session the answer also carries an API token in `set-auth-jwt`, as Better
+/// Auth's jwt plugin sends it (`JWT_SESSION_HEADER=false` turns it off).
 #[utoipa::path(
     get, path = "/api/auth/get-session", tag = "auth",
-    responses((status = 200, description = "The session and its user, or `null`", body = Option<SessionAndUser>)),
+    responses((status = 200, description = "The session and its user, or `null`", body = Option<SessionAndUser>,
+        headers(("set-auth-jwt" = String, description = "An API token (JWT), as from /api/auth/token, when signed in")))),
     security((), ("session_cookie" = []))
 )]
-pub async fn get_session(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn get_session(
+    State(auth): State<Auth>,
+    State(SessionJwtHeader(jwt_header)): State<SessionJwtHeader>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let read_at = unix_now();
     let resumed = auth.resume(&headers).await?;
+    let token = match (&resumed.session, jwt_header) {
+        (Some(active), true) => auth.session_api_token(active, read_at).await?,
+        _ => None,
+    };
     let body = resumed.session.map(|active| SessionAndUser {
         session: active.session,
         user: active.user,
     });
-    Ok(with_cookie(resumed.set_cookie, Json(body)))
+    let mut response = with_cookie(resumed.set_cookie, Json(body));
+    if let Some(token) = token.and_then(|t| HeaderValue::try_from(t).ok()) {
+        let headers = response.headers_mut();
+        headers.insert(SET_AUTH_JWT, token);
+        headers.append(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("set-auth-jwt"),
+        );
+    }
+    Ok(response)
 }
+
+/// The header Better Auth's jwt plugin puts an API token in.
+const SET_AUTH_JWT: header::HeaderName = header::HeaderName::from_static("set-auth-jwt");
+
+/// Whether `get-session` sends `set-auth-jwt` (`JWT_SESSION_HEADER`).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionJwtHeader(pub bool);
 
 /// A fresh API token (JWT) for the session cookie's user.
 #[utoipa::path(
@@ -203,22 +232,15 @@ pub async fn token(State(auth): State<Auth>, headers: HeaderMap) -> ApiResult<Re
             Error::Unauthenticated("sign in first: the request has no session cookie").into(),
         );
     }
+    // Taken before the session is read: the token's `iat` (see `Auth::session_api_token`).
+    let read_at = unix_now();
     let resumed = auth.resume(&headers).await?;
     let ended = || Error::Unauthenticated("the session has ended or expired: sign in again");
-    let token = match resumed.session {
-        Some(active) => match auth.issue_token(&active.user).await {
-            // Issuing waited out a cut-off just recorded (sign-out everywhere, a reset): the
-            // session may have ended meanwhile, and a token must not outlive it.
-            Ok(token) if auth.has_cutoff(&active.user.id) => {
-                match leptodo::sessions::find_session_by_id(auth.database(), &active.session.id)
-                    .await
-                {
-                    Ok(true) => Ok(token),
-                    Ok(false) => Err(ended()),
-                    Err(err) => Err(err),
-                }
-            }
-            other => other,
+    let token = match &resumed.session {
+        Some(active) => match auth.session_api_token(active, read_at).await {
+            Ok(Some(token)) => Ok(token),
+            Ok(None) => Err(ended()),
+            Err(err) => Err(err),
         },
         None => Err(ended()),
     }

@@ -1,4 +1,6 @@
-//! `/api/{user_id}/tasks`: the task API of the FastAPI backend, route for route.
+//! `/api/{user_id}/tasks`: the task API of the FastAPI backend, route for route; the same
+//! routes as `/api/tasks…` for the token's own subject (the shared-secret document's check
+//! calls those); each also with a trailing slash, as FastAPI answers one (by a redirect).
 //!
 //! Every handler takes a [`TaskOwner`] first, so authentication (401) and the owner check (403)
 //! happen before the body is read or the database touched. The rules themselves live in
@@ -6,7 +8,7 @@
 
 use axum::{
     Router,
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     http::StatusCode,
     routing::{get, patch},
 };
@@ -20,21 +22,30 @@ use leptodo::{
 
 use crate::{
     error::ApiResult,
-    extract::{JsonBody, TaskOwner},
+    extract::{JsonBody, TaskId, TaskOwner},
     json::Json,
     openapi::{BodyErrors, Errors401, Errors403, Errors404, Errors422, WriteErrors},
     state::AppState,
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/{user_id}/tasks", get(list).post(create))
-        .route(
-            "/api/{user_id}/tasks/{id}",
-            get(read).put(update).delete(remove),
-        )
-        .route("/api/{user_id}/tasks/{id}/complete", patch(toggle))
-        .route("/api/{user_id}/tags", get(tags))
+    let mut router = Router::new();
+    for base in ["/api/{user_id}", "/api"] {
+        for slash in ["", "/"] {
+            router = router
+                .route(&format!("{base}/tasks{slash}"), get(list).post(create))
+                .route(
+                    &format!("{base}/tasks/{{id}}{slash}"),
+                    get(read).put(update).delete(remove),
+                )
+                .route(
+                    &format!("{base}/tasks/{{id}}/complete{slash}"),
+                    patch(toggle),
+                )
+                .route(&format!("{base}/tags{slash}"), get(tags));
+        }
+    }
+    router
 }
 
 /// List the user's tasks: newest first unless `sort` says otherwise, filtered by state,
@@ -112,9 +123,8 @@ pub async fn create(
 pub async fn read(
     TaskOwner(owner): TaskOwner,
     State(db): State<Database>,
-    Path((_, id)): Path<(String, String)>,
+    TaskId(id): TaskId,
 ) -> ApiResult<Json<Task>> {
-    let id = tasks::parse_id(&id)?;
     Ok(Json(tasks::get(&db, &owner, id).await?))
 }
 
@@ -132,20 +142,22 @@ pub async fn read(
 pub async fn update(
     TaskOwner(owner): TaskOwner,
     State(writes): State<Tasks>,
-    Path((_, id)): Path<(String, String)>,
+    TaskId(id): TaskId,
     JsonBody(input): JsonBody<UpdateTask>,
 ) -> ApiResult<Json<Task>> {
-    let id = tasks::parse_id(&id)?;
     let changes = TaskChanges::parse(&input)?;
     Ok(Json(writes.update(&owner, id, &changes).await?))
 }
 
 /// Delete a task.
+///
+/// Answers 200 with the task as it was (the FastAPI documents' client reads a JSON body from
+/// every success; a client that expects 204 takes any 2xx).
 #[utoipa::path(
     delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks",
     params(("user_id" = String, Path), ("id" = i64, Path, minimum = 1, description = "The task id (a positive whole number)")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted: the task as it was", body = Task),
         Errors401, Errors403, Errors404, Errors422, WriteErrors,
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -153,11 +165,9 @@ pub async fn update(
 pub async fn remove(
     TaskOwner(owner): TaskOwner,
     State(writes): State<Tasks>,
-    Path((_, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let id = tasks::parse_id(&id)?;
-    writes.delete(&owner, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    TaskId(id): TaskId,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(writes.delete(&owner, id).await?))
 }
 
 /// Flip a task between open and completed.
@@ -173,8 +183,7 @@ pub async fn remove(
 pub async fn toggle(
     TaskOwner(owner): TaskOwner,
     State(writes): State<Tasks>,
-    Path((_, id)): Path<(String, String)>,
+    TaskId(id): TaskId,
 ) -> ApiResult<Json<Task>> {
-    let id = tasks::parse_id(&id)?;
     Ok(Json(writes.toggle(&owner, id).await?))
 }

@@ -114,7 +114,7 @@ async fn bad_sign_ups_get_clear_errors_and_write_nothing() {
     let cases = [
         (
             json!({"name": "Ada", "email": "not-an-email", "password": PASSWORD}),
-            422,
+            400,
             "INVALID_EMAIL",
         ),
         (

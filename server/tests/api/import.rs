@@ -447,3 +447,79 @@ async fn a_failed_sign_in_takes_as_long_whichever_kind_of_hash_the_account_has()
         );
     }
 }
+
+/// A source that asks too much is not believed: a session "valid" for 30 years expires with
+/// this server's session lifetime, a session token shorter than Better Auth's 32 characters is
+/// skipped, and a hash that would have every sign-in allocate 1 GiB comes in as no password;
+/// each is reported.
+#[tokio::test]
+async fn the_importer_does_not_trust_its_source() {
+    use sqlx::{ConnectOptions, Executor};
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!("sqlite:{}", dir.path().join("old.db").display());
+    let mut old = source
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true)
+        .connect()
+        .await
+        .unwrap();
+    let at = "2026-12-01T10:00:00.000Z";
+    let costly = "$argon2id$v=19$m=1048576,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    old.execute(
+        format!(
+            r#"CREATE TABLE "user" (id TEXT PRIMARY KEY, email TEXT, name TEXT, "emailVerified" INTEGER,
+                 image TEXT, "createdAt" TEXT, "updatedAt" TEXT);
+               CREATE TABLE account (id TEXT, "userId" TEXT, "providerId" TEXT, password TEXT, "createdAt" TEXT);
+               CREATE TABLE "session" (id TEXT PRIMARY KEY, token TEXT, "userId" TEXT, "expiresAt" TEXT,
+                 "createdAt" TEXT, "updatedAt" TEXT, "userAgent" TEXT, "ipAddress" TEXT);
+               INSERT INTO "user" VALUES ('u1', 'ada@example.com', 'Ada', 1, NULL, '{at}', '{at}');
+               INSERT INTO account VALUES ('a1', 'u1', 'credential', '{costly}', '{at}');
+               INSERT INTO "session" VALUES
+                 ('s1', 'abcdefghijklmnopqrstuvwxyzABCDEF', 'u1', '2056-01-01T00:00:00.000Z', '{at}', '{at}', NULL, NULL),
+                 ('s2', 'short', 'u1', '2056-01-01T00:00:00.000Z', '{at}', '{at}', NULL, NULL);"#
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    drop(old);
+    let target = fresh_database_url(&dir).await;
+    let report = import(
+        dir.path(),
+        &target,
+        &["better-auth", "--from", &source, "--sessions"],
+    );
+    assert!(
+        report.contains("users: 1 imported") && report.contains("sessions: 1 imported"),
+        "{report}"
+    );
+    assert!(
+        report.contains("token shorter than Better Auth's 32 characters"),
+        "{report}"
+    );
+    assert!(
+        report.contains("asks for more memory or time than this server computes"),
+        "{report}"
+    );
+    let db = leptodo::Database::connect(&target, 1).await.unwrap();
+    let (hashes,): (i64,) = leptodo::db::with_pool!(&db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM credentials",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(hashes, 0, "the costly hash was not kept");
+    let (expires,): (time::OffsetDateTime,) = leptodo::db::with_pool!(&db, pool => sqlx::query_as(
+        "SELECT expires_at FROM sessions",
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    db.close().await;
+    let lifetime = leptodo::sessions::SessionPolicy::default().lifetime;
+    assert!(
+        expires <= time::OffsetDateTime::now_utc() + lifetime,
+        "{expires} is past now + {lifetime:?}"
+    );
+}

@@ -442,7 +442,7 @@ async fn filters_search_and_sorts_return_exactly_the_right_tasks_in_order() {
         None,
     )
     .await;
-    assert_eq!(status, 204);
+    assert_eq!(status, 200);
     assert_eq!(titles(&app, &ada, "q=fern").await, t(&[]));
     let (_, tags) = send(
         &app,

@@ -116,4 +116,36 @@ await step("deleteUser: a wrong password fails, the right one deletes", async ()
   ok(await device().signUp.email({ name: "Ada again", email, password }));
 });
 
+await step("listSessions: dates as the client reads them, in the order they were made", async () => {
+  // Better Auth writes toISOString()'s milliseconds and its client reads the fraction as
+  // milliseconds: six digits would put every date minutes off and the order wrong.
+  const first = device();
+  const second = device();
+  const who = `grace-${Date.now()}@example.com`;
+  const t0 = Date.now();
+  ok(await first.signUp.email({ name: "Grace", email: who, password }));
+  const t1 = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const t2 = Date.now();
+  ok(await second.signIn.email({ email: who, password }));
+  const t3 = Date.now();
+  const sessions = ok(await first.listSessions());
+  assert.equal(sessions.length, 2);
+  for (const s of sessions) {
+    assert.ok(s.createdAt instanceof Date, `the client parsed createdAt: ${typeof s.createdAt}`);
+    assert.ok(s.expiresAt instanceof Date && s.updatedAt instanceof Date);
+  }
+  const byAge = [...sessions].sort((a, b) => a.createdAt - b.createdAt);
+  const firstId = (await first.getSession()).data.session.id;
+  const secondId = (await second.getSession()).data.session.id;
+  assert.deepEqual(byAge.map((s) => s.id), [firstId, secondId]);
+  const within = (date, from, to) => date.getTime() >= from - 1000 && date.getTime() <= to + 1000;
+  assert.ok(within(byAge[0].createdAt, t0, t1), `${byAge[0].createdAt.toISOString()} not in ${t0}..${t1}`);
+  assert.ok(within(byAge[1].createdAt, t2, t3), `${byAge[1].createdAt.toISOString()} not in ${t2}..${t3}`);
+  // Revoking "the newest session" ends the second device's, not the caller's own.
+  ok(await first.revokeSession({ token: byAge[1].token }));
+  assert.equal(await user(second), null);
+  assert.notEqual(await user(first), null);
+});
+
 console.log("all steps passed");

@@ -177,7 +177,7 @@ async fn worker(api: Api, user: User, seed: u64, deadline: Instant) -> (Tally, H
                 api.client
                     .delete(format!("{tasks}/{}", mine[pick]))
                     .bearer_auth(&user.token),
-                204,
+                200,
             ),
         };
         match request.send().await {
