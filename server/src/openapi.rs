@@ -62,7 +62,11 @@ mod responses {
     /// The answers any JSON-body route may also give.
     #[derive(IntoResponses)]
     pub enum BodyErrors {
-        #[response(status = 400, description = "The body is not valid JSON")]
+        #[response(
+            status = 400,
+            description = "The body is not valid JSON; or, on the account routes, an email that \
+                           cannot be an address (`INVALID_EMAIL`)"
+        )]
         Malformed(#[to_schema] ErrorBody),
         #[response(status = 413, description = "The body is larger than 1 MiB")]
         TooLarge(#[to_schema] ErrorBody),
