@@ -69,6 +69,10 @@ impl UiError {
     pub fn from_code(code: &str) -> Option<Self> {
         let (field, message) = match code {
             "INVALID_EMAIL_OR_PASSWORD" => (None, "Invalid email or password."),
+            "USER_NOT_FOUND" => (
+                None,
+                "This sign-in belongs to no account here. Sign in again.",
+            ),
             "TOO_MANY_REQUESTS" => (None, "Too many attempts. Wait a minute and try again."),
             "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL" => (
                 Some("email"),
