@@ -407,6 +407,8 @@ impl Auth {
         let iat = self.token_moment(&user.id).await;
         let (session_token, session) =
             sessions::create(&self.inner.db, &user.id, client, &self.inner.sessions).await?;
+        // The account exists: its tokens need no lookup to be known (see `ensure_known`).
+        self.note_known(&user.id);
         let token = self.sign_token(&user, iat)?;
         Ok(SignedIn {
             user,
@@ -454,6 +456,7 @@ impl Auth {
         read_at: u64,
     ) -> Result<Option<String>> {
         let user = &active.user;
+        self.note_known(&user.id);
         if !self.inner.cutoffs.cuts(&user.id, Some(read_at)) {
             return self.sign_token(user, read_at).map(Some);
         }
@@ -527,6 +530,15 @@ impl Auth {
             tracing::debug!(user_id = %verified.sub, "a token for a subject with no account");
             return Err(Error::UnknownUser);
         }
+        self.note_known(&verified.sub);
+        Ok(())
+    }
+
+    /// Remembers that `user_id` has an account row.
+    fn note_known(&self, user_id: &str) {
+        if self.known_user(user_id) {
+            return;
+        }
         let mut known = self
             .inner
             .known_users
@@ -535,8 +547,7 @@ impl Auth {
         if known.len() >= KNOWN_USERS_CAPACITY {
             known.clear();
         }
-        known.insert(verified.sub.clone());
-        Ok(())
+        known.insert(user_id.to_owned());
     }
 
     /// The caller named by an `Authorization: Bearer <jwt>` header value. A token of the
