@@ -133,8 +133,9 @@ pub struct SignUpInput {
     /// 1–100 characters after trimming, no control characters.
     #[schema(example = "Ada Lovelace", min_length = 1, max_length = 100)]
     pub name: String,
-    /// Stored lower-cased; unique whatever its case.
-    #[schema(example = "ada@example.com")]
+    /// Stored lower-cased; unique whatever its case. One that cannot be an address (over 254
+    /// characters, or under the reserved `external.invalid`) is a 400 `INVALID_EMAIL`.
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
     /// 8–128 characters.
     #[schema(
@@ -149,7 +150,8 @@ pub struct SignUpInput {
 /// accepted and ignored.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SignInInput {
-    #[schema(example = "ada@example.com")]
+    /// One that cannot be an address is a 400 `INVALID_EMAIL`, before anything else.
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
     pub password: String,
 }

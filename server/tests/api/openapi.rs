@@ -79,6 +79,14 @@ async fn the_openapi_document_validates_and_matches_the_routes() {
         ("DELETE", "/api/{user_id}/tasks/{id}"),
         ("PATCH", "/api/{user_id}/tasks/{id}/complete"),
         ("GET", "/api/{user_id}/tags"),
+        // The same routes for the token's own subject.
+        ("GET", "/api/tasks"),
+        ("POST", "/api/tasks"),
+        ("GET", "/api/tasks/{id}"),
+        ("PUT", "/api/tasks/{id}"),
+        ("DELETE", "/api/tasks/{id}"),
+        ("PATCH", "/api/tasks/{id}/complete"),
+        ("GET", "/api/tags"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
