@@ -34,19 +34,7 @@ fn utc(at: &OffsetDateTime, buf: &mut [u8; MAX_LEN]) -> Option<usize> {
     if !at.offset().is_utc() || !(0..10_000).contains(&at.year()) {
         return None;
     }
-    let mut put = |at: usize, value: u32, digits: usize| {
-        let mut value = value;
-        for slot in buf[at..at + digits].iter_mut().rev() {
-            *slot = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    };
-    put(0, at.year() as u32, 4);
-    put(5, u32::from(u8::from(at.month())), 2);
-    put(8, u32::from(at.day()), 2);
-    put(11, u32::from(at.hour()), 2);
-    put(14, u32::from(at.minute()), 2);
-    put(17, u32::from(at.second()), 2);
+    date_time(at, &mut buf[..19]);
     let nanos = at.nanosecond();
     let mut len = 19;
     if nanos != 0 {
@@ -57,15 +45,33 @@ fn utc(at: &OffsetDateTime, buf: &mut [u8; MAX_LEN]) -> Option<usize> {
             fraction /= 10;
             digits -= 1;
         }
-        put(20, fraction, digits);
+        digits_into(&mut buf[20..20 + digits], fraction);
         buf[19] = b'.';
         len = 20 + digits;
     }
-    for (at, sep) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
-        buf[at] = sep;
-    }
     buf[len] = b'Z';
     Some(len + 1)
+}
+
+/// `value`'s last `out.len()` decimal digits, zero-padded, into `out`.
+fn digits_into(out: &mut [u8], mut value: u32) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of `at` (a 4-digit year) into `out` (19 bytes).
+fn date_time(at: &OffsetDateTime, out: &mut [u8]) {
+    digits_into(&mut out[0..4], at.year() as u32);
+    digits_into(&mut out[5..7], u32::from(u8::from(at.month())));
+    digits_into(&mut out[8..10], u32::from(at.day()));
+    digits_into(&mut out[11..13], u32::from(at.hour()));
+    digits_into(&mut out[14..16], u32::from(at.minute()));
+    digits_into(&mut out[17..19], u32::from(at.second()));
+    for (i, sep) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        out[i] = sep;
+    }
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
@@ -86,31 +92,10 @@ pub mod millis {
             return Err(S::Error::custom("a year outside 0000-9999"));
         }
         let mut buf = [0u8; 24];
-        let mut put = |at: usize, value: u32, digits: usize| {
-            let mut value = value;
-            for slot in buf[at..at + digits].iter_mut().rev() {
-                *slot = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        };
-        put(0, at.year() as u32, 4);
-        put(5, u32::from(u8::from(at.month())), 2);
-        put(8, u32::from(at.day()), 2);
-        put(11, u32::from(at.hour()), 2);
-        put(14, u32::from(at.minute()), 2);
-        put(17, u32::from(at.second()), 2);
+        super::date_time(&at, &mut buf[..19]);
         // Truncated, as a JavaScript Date holds whole milliseconds.
-        put(20, u32::from(at.millisecond()), 3);
-        for (i, sep) in [
-            (4, b'-'),
-            (7, b'-'),
-            (10, b'T'),
-            (13, b':'),
-            (16, b':'),
-            (19, b'.'),
-        ] {
-            buf[i] = sep;
-        }
+        buf[19] = b'.';
+        super::digits_into(&mut buf[20..23], u32::from(at.millisecond()));
         buf[23] = b'Z';
         let text = std::str::from_utf8(&buf).map_err(S::Error::custom)?;
         s.serialize_str(text)

@@ -7,7 +7,10 @@ import { test, expect } from "./fixtures";
 // enforces CORS on every call, preflights included, as it would for the real front end.
 const FRONTEND = "http://old-frontend.localhost";
 
-test("the documents' ApiClient works from the old front end's origin", async ({ page, baseURL }) => {
+test("the documents' ApiClient works from the old front end's origin", async ({ page, context, baseURL }) => {
+  // A page served by Playwright has no address, so Chromium's Local Network Access takes it
+  // for a public site calling loopback: the permission a person would grant at its prompt.
+  await context.grantPermissions(["local-network-access"], { origin: FRONTEND });
   await page.route(`${FRONTEND}/**`, (route) =>
     route.fulfill({ contentType: "text/html", body: "<!doctype html><title>old front end</title>" }),
   );
@@ -66,7 +69,11 @@ test("the documents' ApiClient works from the old front end's origin", async ({ 
 });
 
 // Not the console-checking page: Chromium reports the blocked read on the console.
-plain("a page on an origin nobody trusted cannot read the API", async ({ page, baseURL }) => {
+plain("a page on an origin nobody trusted cannot read the API", async ({ page, context, baseURL }) => {
+  // Allowed to reach loopback, so what stops it is CORS, not Local Network Access.
+  await context.grantPermissions(["local-network-access"], { origin: "http://stranger.localhost" });
+  const refused: string[] = [];
+  page.on("console", (msg) => refused.push(msg.text()));
   await page.route("http://stranger.localhost/**", (route) =>
     route.fulfill({ contentType: "text/html", body: "<!doctype html><title>stranger</title>" }),
   );
@@ -80,4 +87,5 @@ plain("a page on an origin nobody trusted cannot read the API", async ({ page, b
     }
   }, baseURL!);
   expect(read).toBe("blocked");
+  expect(refused.join("\n")).toMatch(/Access-Control-Allow-Origin/);
 });

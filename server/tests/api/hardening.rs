@@ -245,7 +245,7 @@ async fn a_token_minted_during_sign_out_everywhere_does_not_outlive_it() {
         return; // The lock below is SQLite's; the Postgres run checks the rest of the suite.
     }
     let user = app.sign_up("Ada", "ada@example.com").await;
-    let lock = hold_the_write_lock(&app).await;
+    let lock = crate::production::block_writes(&app, &user).await;
     let revoke = {
         let (client, url, cookie) = (
             app.client.clone(),
@@ -308,16 +308,4 @@ async fn a_token_minted_during_sign_out_everywhere_does_not_outlive_it() {
         )
         .await;
     assert!(session_cookie(&again).is_some());
-}
-
-async fn hold_the_write_lock(app: &TestApp) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn
 }

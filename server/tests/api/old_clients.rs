@@ -7,7 +7,8 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{SignedUp, TEST_SECRET, TestApp, spawn_app, spawn_app_with},
+    helpers::{TEST_SECRET, spawn_app, spawn_app_with},
+    organize::send,
     process::leptodo,
 };
 
@@ -173,29 +174,13 @@ async fn bearer_calls_are_served_from_any_origin_but_cookies_only_from_trusted_o
     );
 }
 
-async fn call(
-    app: &TestApp,
-    user: &SignedUp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app.as_user(user, method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
     let app = spawn_app().await;
     let ada = app.sign_up("Ada", "ada@example.com").await;
     let bob = app.sign_up("Bob", "bob@example.com").await;
     app.create_task(&bob, "Bob's").await;
-    let (status, created) = call(
+    let (status, created) = send(
         &app,
         &ada,
         Method::POST,
@@ -206,15 +191,15 @@ async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
     assert_eq!(status, 201);
     assert_eq!(created["user_id"], ada.user_id.as_str());
     let id = created["id"].as_i64().unwrap();
-    let (status, list) = call(&app, &ada, Method::GET, "/api/tasks", None).await;
+    let (status, list) = send(&app, &ada, Method::GET, "/api/tasks", None).await;
     assert_eq!((status, list.as_array().unwrap().len()), (200, 1));
     assert_eq!(
-        call(&app, &ada, Method::GET, &format!("/api/tasks/{id}"), None)
+        send(&app, &ada, Method::GET, &format!("/api/tasks/{id}"), None)
             .await
             .0,
         200
     );
-    let (status, changed) = call(
+    let (status, changed) = send(
         &app,
         &ada,
         Method::PUT,
@@ -223,7 +208,7 @@ async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
     )
     .await;
     assert_eq!((status, changed["title"].as_str()), (200, Some("Oat milk")));
-    let (status, toggled) = call(
+    let (status, toggled) = send(
         &app,
         &ada,
         Method::PATCH,
@@ -235,19 +220,19 @@ async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
     // The same rules: Bob's task is not Ada's, an id must be a number.
     let bobs = app.stored_tasks(&bob).await[0].0;
     assert_eq!(
-        call(&app, &ada, Method::GET, &format!("/api/tasks/{bobs}"), None)
+        send(&app, &ada, Method::GET, &format!("/api/tasks/{bobs}"), None)
             .await
             .0,
         404
     );
     assert_eq!(
-        call(&app, &ada, Method::GET, "/api/tasks/abc", None)
+        send(&app, &ada, Method::GET, "/api/tasks/abc", None)
             .await
             .0,
         422
     );
     assert_eq!(
-        call(&app, &ada, Method::GET, "/api/tags", None).await.0,
+        send(&app, &ada, Method::GET, "/api/tags", None).await.0,
         200
     );
     // A trailing slash answers as the route without it, on both forms.
@@ -262,10 +247,10 @@ async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
         } else {
             Method::GET
         };
-        assert_eq!(call(&app, &ada, method, &path, None).await.0, 200, "{path}");
+        assert_eq!(send(&app, &ada, method, &path, None).await.0, 200, "{path}");
     }
     // DELETE answers 200 with the task as it was.
-    let (status, deleted) = call(
+    let (status, deleted) = send(
         &app,
         &ada,
         Method::DELETE,
@@ -277,7 +262,7 @@ async fn api_tasks_is_the_tokens_own_list_with_every_route_and_slash() {
     assert_eq!(deleted["id"].as_i64(), Some(id));
     assert_eq!(deleted["title"], "Oat milk");
     assert_eq!(
-        call(
+        send(
             &app,
             &ada,
             Method::DELETE,

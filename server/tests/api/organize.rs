@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{SignedUp, TestApp, spawn_app};
 
-async fn send(
+/// `method path` as `user`, with a JSON body if given: the status and the JSON answer (`null`
+/// when there is none).
+pub(crate) async fn send(
     app: &TestApp,
     user: &SignedUp,
     method: Method,

@@ -124,7 +124,7 @@ async fn a_body_that_never_arrives_is_a_json_408() {
 }
 
 /// Holds the lock a task create needs, from outside the server, until dropped.
-async fn block_writes(app: &TestApp, user: &SignedUp) -> Box<dyn std::any::Any> {
+pub(crate) async fn block_writes(app: &TestApp, user: &SignedUp) -> Box<dyn std::any::Any> {
     use sqlx::Connection;
     if app.database_url.starts_with("sqlite") {
         let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
