@@ -55,7 +55,11 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                     // The request span, as tower-http's default one but with one-time tokens
                     // redacted from the URI (a reset link's path, `?token=`).
                     .make_span_with(|request: &Request<Body>| {
-                        tracing::debug_span!(
+                        // tower-http's own target, so `RUST_LOG=tower_http=debug` still
+                        // shows it.
+                        tracing::span!(
+                            target: "tower_http::trace::make_span",
+                            tracing::Level::DEBUG,
                             "request",
                             method = %request.method(),
                             uri = %crate::redact::uri(request.uri()),

@@ -36,6 +36,9 @@ impl Source {
     /// Opens the old stack's database without writing to it: a SQLite file is opened
     /// read-only (and must exist); Postgres sessions are read-only and in UTC.
     pub(super) async fn open(url: &str) -> Result<Self, ImportError> {
+        // The FastAPI `.env`'s SQLAlchemy form (`postgresql+asyncpg://…`) as DATABASE_URL takes it.
+        let plain = crate::db::sqlalchemy_url(url);
+        let url = plain.as_ref().map_or(url, |(plain, _)| plain.as_str());
         let bad_url = |e: sqlx::Error| ImportError::SourceUrl(e.to_string());
         let backend = Backend::from_url(url)
             .map_err(|_| ImportError::SourceUrl("not a sqlite: or postgres:// URL".into()))?;

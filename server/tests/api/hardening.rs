@@ -158,6 +158,7 @@ fn one_time_tokens_never_reach_the_log() {
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
         .env("BETTER_AUTH_SECRET", TEST_SECRET)
         .env("RUST_LOG", "debug,tower_http=debug");
+    // (The README's request log, `info,tower_http=debug`, is checked below with the span.)
     let (mut child, listening, log) = start_with_log(cmd);
     let base = format!("http://{listening}");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -200,6 +201,44 @@ fn one_time_tokens_never_reach_the_log() {
         "the request log names the route: {lines:#?}"
     );
     assert!(lines.iter().any(|l| l.contains("token=[redacted]")));
+}
+
+/// The README's request log (`RUST_LOG=info,tower_http=debug`) names each request's method and
+/// path (redacted), as tower-http's own span did.
+#[test]
+fn the_request_log_names_method_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BETTER_AUTH_SECRET", TEST_SECRET)
+        .env("RUST_LOG", "info,tower_http=debug");
+    let (mut child, listening, log) = start_with_log(cmd);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reqwest::get(format!(
+            "http://{listening}/api/auth/verify-email?token=SecretAgain7"
+        ))
+        .await
+        .unwrap();
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    wait_with_timeout(&mut child.0, Duration::from_secs(15));
+    let lines: Vec<String> = log.try_iter().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET") && l.contains("/api/auth/verify-email?token=[redacted]")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("SecretAgain7")),
+        "{lines:#?}"
+    );
 }
 
 #[tokio::test]
