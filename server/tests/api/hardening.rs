@@ -153,19 +153,8 @@ async fn auth_timestamps_have_exactly_three_fractional_digits() {
 /// that carry one-time tokens, never the tokens.
 #[test]
 fn one_time_tokens_never_reach_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = leptodo(dir.path());
-    cmd.args(["serve", "--addr", "127.0.0.1:0"])
-        .env("BETTER_AUTH_SECRET", TEST_SECRET)
-        .env("RUST_LOG", "debug,tower_http=debug");
     // (The README's request log, `info,tower_http=debug`, is checked below with the span.)
-    let (mut child, listening, log) = start_with_log(cmd);
-    let base = format!("http://{listening}");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    let lines = server_log("debug,tower_http=debug", |base| async move {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -187,11 +176,6 @@ fn one_time_tokens_never_reach_the_log() {
             .await
             .unwrap();
     });
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status();
-    wait_with_timeout(&mut child.0, Duration::from_secs(15));
-    let lines: Vec<String> = log.try_iter().collect();
     let leaked: Vec<&String> = lines.iter().filter(|l| l.contains("Secret")).collect();
     assert!(leaked.is_empty(), "tokens in the log:\n{leaked:#?}");
     assert!(
@@ -207,28 +191,11 @@ fn one_time_tokens_never_reach_the_log() {
 /// path (redacted), as tower-http's own span did.
 #[test]
 fn the_request_log_names_method_and_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = leptodo(dir.path());
-    cmd.args(["serve", "--addr", "127.0.0.1:0"])
-        .env("BETTER_AUTH_SECRET", TEST_SECRET)
-        .env("RUST_LOG", "info,tower_http=debug");
-    let (mut child, listening, log) = start_with_log(cmd);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        reqwest::get(format!(
-            "http://{listening}/api/auth/verify-email?token=SecretAgain7"
-        ))
-        .await
-        .unwrap();
+    let lines = server_log("info,tower_http=debug", |base| async move {
+        reqwest::get(format!("{base}/api/auth/verify-email?token=SecretAgain7"))
+            .await
+            .unwrap();
     });
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status();
-    wait_with_timeout(&mut child.0, Duration::from_secs(15));
-    let lines: Vec<String> = log.try_iter().collect();
     assert!(
         lines
             .iter()
@@ -239,6 +206,30 @@ fn the_request_log_names_method_and_path() {
         !lines.iter().any(|l| l.contains("SecretAgain7")),
         "{lines:#?}"
     );
+}
+
+/// The log lines of the binary serving with `RUST_LOG=rust_log` while `drive` sends it requests
+/// (given its base URL), until it has stopped.
+fn server_log<F: std::future::Future<Output = ()>>(
+    rust_log: &str,
+    drive: impl FnOnce(String) -> F,
+) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = leptodo(dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BETTER_AUTH_SECRET", TEST_SECRET)
+        .env("RUST_LOG", rust_log);
+    let (mut child, listening, log) = start_with_log(cmd);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(drive(format!("http://{listening}")));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    wait_with_timeout(&mut child.0, Duration::from_secs(15));
+    log.try_iter().collect()
 }
 
 #[tokio::test]
