@@ -41,6 +41,9 @@
     morph.addEventListener("error", step, { once: true });
   }
 
+  // How long a loaded page sits idle before its islands load without being asked.
+  const IDLE_LOAD_MS = 3000;
+
   function start() {
     let module = null; // the bundle, once loaded: a promise of its JS module
 
@@ -79,6 +82,8 @@
             const onHydrate = childrenCallbacks[childrenCallbacks.length - 1];
             if (onHydrate) onHydrate();
             hydrated.add(node);
+            // One island per task: hydrating a page's islands never makes one long task.
+            await new Promise((resolve) => setTimeout(resolve));
             await island(node);
           }
         } else if (tag === "leptos-children") {
@@ -101,16 +106,46 @@
       else setTimeout(callback, 0);
     }
 
+    // The bundle is fetched when a person first shows intent (a pointer moving, a touch, a key,
+    // focus, a scroll), or once the loaded page has sat idle for a few seconds (so a tab left
+    // open still comes alive) — never before the first paint, and not at all for a visit that
+    // ends before either. Before it arrives, every form and link works through this script.
     if (bundle && bundle.js && document.querySelector("leptos-island")) {
-      idle(() => hydrateIslands(document.body).then(interactive, console.error));
+      wanted(() => hydrateIslands(document.body).then(interactive, console.error));
     } else {
       interactive();
+    }
+
+    function wanted(go) {
+      const events = ["pointerdown", "pointermove", "touchstart", "keydown", "focusin", "wheel", "scroll"];
+      let started = false;
+      const once = () => {
+        if (started) return;
+        started = true;
+        for (const name of events) window.removeEventListener(name, once, true);
+        go();
+      };
+      for (const name of events) window.addEventListener(name, once, { capture: true, passive: true });
+      const later = () => setTimeout(() => idle(once), IDLE_LOAD_MS);
+      if (document.readyState === "complete") later();
+      else window.addEventListener("load", later, { once: true });
     }
 
     if (!window.fetch || !window.DOMParser || !window.Idiomorph || !history.pushState) return;
 
     let latest = 0;
     const busy = new WeakSet();
+
+    // What the islands ask of this script (app/src/browser.rs): go to a page in place, and put
+    // a view they already show in the address bar (so Back returns to the view before it).
+    window.leptodo = {
+      visit: (url) => visit(new URL(url, location.href), { push: true }),
+      show: (url) => {
+        const next = new URL(url, location.href);
+        history.pushState(null, "", address(next));
+        rendered = next.pathname + next.search;
+      },
+    };
 
     function sameApp(url) {
       return url.origin === location.origin && !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/docs");

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+#[cfg(feature = "server")]
 use crate::DatabaseError;
 
 /// Declares [`Code`]: each variant with its wire text, and [`Code::ALL`] listing every one.
@@ -314,6 +315,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "server")]
 impl From<DatabaseError> for Error {
     fn from(err: DatabaseError) -> Self {
         if err.is_full() {
@@ -326,6 +328,7 @@ impl From<DatabaseError> for Error {
     }
 }
 
+#[cfg(feature = "server")]
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         DatabaseError::from(err).into()

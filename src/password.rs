@@ -17,7 +17,6 @@
 
 mod better_auth;
 
-use crate::error::Code;
 use std::sync::{
     Arc, Mutex,
     atomic::{AtomicBool, AtomicU64, Ordering},
@@ -32,8 +31,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Error, FieldError, Result};
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
-pub const MAX_PASSWORD_CHARS: usize = 128;
+pub use crate::rules::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 /// A password that meets the length rule. Never printed.
 #[derive(Clone)]
@@ -46,25 +44,9 @@ impl std::fmt::Debug for Password {
 }
 
 impl Password {
-    /// Checks a new password: 8 to 128 characters. Nothing else is imposed (NIST 800-63B).
+    /// Checks a new password: the length rule ([`crate::rules::password_length`]).
     pub fn parse(raw: String) -> Result<Self, FieldError> {
-        let chars = raw.chars().count();
-        if chars < MIN_PASSWORD_CHARS {
-            return Err(FieldError::body(
-                "password",
-                "string_too_short",
-                Code::PasswordTooShort,
-                format!("the password must be at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
-        if chars > MAX_PASSWORD_CHARS {
-            return Err(FieldError::body(
-                "password",
-                "string_too_long",
-                Code::PasswordTooLong,
-                format!("the password must be at most {MAX_PASSWORD_CHARS} characters"),
-            ));
-        }
+        crate::rules::password_length(&raw)?;
         Ok(Self(raw.into()))
     }
 

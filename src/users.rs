@@ -1,23 +1,19 @@
 //! Accounts: the sign-up rules (name, email, password) and the `users` + `credentials` tables.
 
-use crate::error::Code;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::{
     db::{Database, now, with_pool, with_write_tx, with_writer},
-    error::{Error, FieldError, Result},
+    error::{Error, Result},
     password::Password,
     random::random_id,
 };
 
-pub const MAX_NAME_CHARS: usize = 100;
-/// RFC 5321's limit on a forward path.
-pub const MAX_EMAIL_CHARS: usize = 254;
-/// The reserved domain of the placeholder addresses given to an external issuer's users
-/// ([`ensure_external`]): nobody may take one by signing up.
-pub const EXTERNAL_DOMAIN: &str = "external.invalid";
+pub use crate::rules::{
+    DisplayName, EXTERNAL_DOMAIN, Email, MAX_EMAIL_CHARS, MAX_NAME_CHARS, SignInInput, SignUpInput,
+};
 
 /// A user as Better Auth shows one (camelCase fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
@@ -34,131 +30,6 @@ pub struct User {
     #[serde(with = "crate::rfc3339::millis")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
-}
-
-/// An email address, trimmed and lower-cased. The check is deliberately loose (one `@`, a
-/// dotted domain, no spaces): the only real test of an address is mail reaching it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let invalid = |msg: &str| {
-            FieldError::body(
-                "email",
-                "value_error.email",
-                Code::InvalidEmail,
-                msg.to_string(),
-            )
-        };
-        // Measured before anything is copied: a megabyte of "email" costs no allocation.
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(invalid("an email address is required"));
-        }
-        if trimmed.len() > 4 * MAX_EMAIL_CHARS || trimmed.chars().count() > MAX_EMAIL_CHARS {
-            return Err(invalid("the email address is too long"));
-        }
-        let email = trimmed.to_lowercase();
-        if email.chars().count() > MAX_EMAIL_CHARS {
-            return Err(invalid("the email address is too long"));
-        }
-        let valid = match email.split_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && local.len() <= 64
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !domain.contains("..")
-                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-            }
-            None => false,
-        };
-        if !valid {
-            return Err(invalid(
-                "enter a valid email address, like name@example.com",
-            ));
-        }
-        if email
-            .rsplit_once('@')
-            .is_some_and(|(_, domain)| domain == EXTERNAL_DOMAIN)
-        {
-            return Err(invalid("addresses under external.invalid are reserved"));
-        }
-        Ok(Self(email))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A display name: trimmed, 1 to 100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let name = raw.trim();
-        let invalid = |kind, code, msg: String| FieldError::body("name", kind, code, msg);
-        if name.is_empty() {
-            return Err(invalid(
-                "missing",
-                Code::NameRequired,
-                "a name is required".into(),
-            ));
-        }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(invalid(
-                "string_too_long",
-                Code::NameTooLong,
-                format!("the name must be at most {MAX_NAME_CHARS} characters"),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(invalid(
-                "value_error",
-                Code::InvalidName,
-                "the name cannot contain control characters".into(),
-            ));
-        }
-        Ok(Self(name.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// `POST /api/auth/sign-up/email` as Better Auth takes it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct SignUpInput {
-    /// 1–100 characters after trimming, no control characters.
-    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 100)]
-    pub name: String,
-    /// Stored lower-cased; unique whatever its case. One that cannot be an address (over 254
-    /// characters, or under the reserved `external.invalid`) is a 400 `INVALID_EMAIL`.
-    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
-    pub email: String,
-    /// 8–128 characters.
-    #[schema(
-        example = "correct horse battery staple",
-        min_length = 8,
-        max_length = 128
-    )]
-    pub password: String,
-}
-
-/// `POST /api/auth/sign-in/email` as Better Auth takes it. `rememberMe` and `callbackURL` are
-/// accepted and ignored.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct SignInInput {
-    /// One that cannot be an address is a 400 `INVALID_EMAIL`, before anything else.
-    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
-    pub email: String,
-    pub password: String,
 }
 
 /// A sign-up that passed every rule.
@@ -365,7 +236,7 @@ pub async fn ensure_external(
     let placeholder = format!("{}@{EXTERNAL_DOMAIN}", &digest[..32]);
     let email = email
         .and_then(|e| Email::parse(e).ok())
-        .map_or_else(|| placeholder.clone(), |e| e.0);
+        .map_or_else(|| placeholder.clone(), Email::into_string);
     let mut candidates = vec![email];
     if candidates[0] != placeholder {
         candidates.push(placeholder);

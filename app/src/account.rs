@@ -1,11 +1,16 @@
 //! Sign-up, sign-in and sign-out: server functions that call the same account service as
-//! `/api/auth`, and the forms that call them — plain HTML forms that work without JavaScript
-//! and are enhanced when the WASM bundle has loaded.
+//! `/api/auth`, and the forms that call them. The sign-in and sign-up forms are islands: plain
+//! HTML forms that work without JavaScript, which once their WASM has loaded check the
+//! domain's own rules (`leptodo::rules`) before sending and call the server function directly.
 
-use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos::{either::Either, form::ActionForm, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
-use crate::{errors::UiError, session::UserView};
+use crate::{
+    errors::UiError,
+    forms::{FormState, SubmitButton, enhance},
+    session::UserView,
+};
 
 #[server]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<UserView, UiError> {
@@ -216,10 +221,15 @@ fn Notice() -> impl IntoView {
     }
 }
 
+/// The error a plain form post came back with (`?error=CODE`), for an island's props.
+pub(crate) fn posted_error() -> Option<UiError> {
+    use_query_map()
+        .with_untracked(|q| q.get("error"))
+        .and_then(|code| UiError::from_code(&code))
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = expect_context::<AccountActions>().sign_in;
-    let error = form_error(action.value());
     let mail = Resource::new(|| (), |_| crate::recovery::mail_enabled());
     let forgot = move || {
         Suspend::new(async move {
@@ -237,26 +247,7 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-in-title">
                 <h1 id="sign-in-title">"Sign in"</h1>
                 <Notice />
-                <ActionForm action=action>
-                    <Field
-                        name="email"
-                        label="Email"
-                        kind="email"
-                        autocomplete="email"
-                        error=error
-                    />
-                    <Field
-                        name="password"
-                        label="Password"
-                        kind="password"
-                        autocomplete="current-password"
-                        error=error
-                    />
-                    <FormError error=error />
-                    <button type="submit" data-pending="Signing in…">
-                        "Sign in"
-                    </button>
-                </ActionForm>
+                <SignInForm error=posted_error() />
                 <Suspense>{forgot}</Suspense>
                 <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
             </section>
@@ -264,42 +255,81 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// The sign-in form. Signed in, the server function's redirect takes the browser to `/`.
+#[island]
+fn SignInForm(error: Option<UiError>) -> impl IntoView {
+    let state = FormState::new(error);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        enhance(
+            &ev,
+            state,
+            |form: &SignIn| leptodo::rules::check_sign_in(&form.email),
+            |form| sign_in(form.email, form.password),
+            |_| (),
+        )
+    };
+    let error = state.error();
+    view! {
+        <form method="post" action=SignIn::url() on:submit=submit>
+            <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
+            <Field
+                name="password"
+                label="Password"
+                kind="password"
+                autocomplete="current-password"
+                error=error
+            />
+            <FormError error=error />
+            <SubmitButton state label="Sign in" busy="Signing in…" />
+        </form>
+    }
+}
+
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = expect_context::<AccountActions>().sign_up;
-    let error = form_error(action.value());
     view! {
         <Gate signed_in=false otherwise="/">
             <section class="card auth-card" aria-labelledby="sign-up-title">
                 <h1 id="sign-up-title">"Create your account"</h1>
                 <Notice />
-                <ActionForm action=action>
-                    <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
-                    <Field
-                        name="email"
-                        label="Email"
-                        kind="email"
-                        autocomplete="email"
-                        error=error
-                    />
-                    <Field
-                        name="password"
-                        label="Password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="8 to 128 characters."
-                        minlength=8
-                        maxlength=128
-                        error=error
-                    />
-                    <FormError error=error />
-                    <button type="submit" data-pending="Creating your account…">
-                        "Create account"
-                    </button>
-                </ActionForm>
+                <SignUpForm error=posted_error() />
                 <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
             </section>
         </Gate>
+    }
+}
+
+/// The sign-up form: name, email and password checked by the sign-up rules before sending.
+#[island]
+fn SignUpForm(error: Option<UiError>) -> impl IntoView {
+    let state = FormState::new(error);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        enhance(
+            &ev,
+            state,
+            |form: &SignUp| leptodo::rules::check_sign_up(&form.name, &form.email, &form.password),
+            |form| sign_up(form.name, form.email, form.password),
+            |_| (),
+        )
+    };
+    let error = state.error();
+    view! {
+        <form method="post" action=SignUp::url() on:submit=submit>
+            <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
+            <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
+            <Field
+                name="password"
+                label="Password"
+                kind="password"
+                autocomplete="new-password"
+                hint="8 to 128 characters."
+                minlength=8
+                maxlength=128
+                error=error
+            />
+            <FormError error=error />
+            <SubmitButton state label="Create account" busy="Creating your account…" />
+        </form>
     }
 }
 

@@ -194,9 +194,33 @@ impl FromServerFnError for UiError {
     }
 }
 
-#[cfg(feature = "ssr")]
+impl UiError {
+    /// The verdict of a form check in the browser (`leptodo::rules`): what the server answers
+    /// the same values with, or `None` when they pass.
+    pub fn checked(problems: Vec<leptodo::FieldError>) -> Option<Self> {
+        let first = problems.first()?;
+        // As `From<leptodo::Error>` makes it, without the other errors' messages in the WASM.
+        let mut ui = Self::new(first.code.as_str(), first.msg.clone()).with_status(422);
+        ui.fields = problems
+            .iter()
+            .filter_map(|p| p.field().map(|f| (f.to_string(), p.msg.clone())))
+            .collect();
+        Some(ui)
+    }
+
+    /// [`UiError::checked`] of a rule check's result.
+    pub fn of_check<T>(result: leptodo::Result<T>) -> Result<T, Self> {
+        result.map_err(|err| match err {
+            leptodo::Error::Invalid(problems) => Self::checked(problems)
+                .unwrap_or_else(|| Self::new("VALIDATION_ERROR", "Check what you entered.")),
+            _ => Self::new("VALIDATION_ERROR", "Check what you entered."),
+        })
+    }
+}
+
 impl From<leptodo::Error> for UiError {
     fn from(err: leptodo::Error) -> Self {
+        #[cfg(feature = "ssr")]
         if err.is_server_error() {
             leptos::logging::error!("server function failed: {err}");
         }

@@ -15,7 +15,9 @@ use leptos_router::{
 };
 
 pub mod account;
+mod browser;
 pub mod errors;
+mod forms;
 mod health;
 pub mod profile;
 pub mod recovery;

@@ -21,7 +21,12 @@ export const test = base.extend<{ consoleProblems: string[] }>({
 
 export { expect };
 
-/** Resolves once the WASM bundle has hydrated the page (the app marks <body>). */
+/**
+ * Resolves once the WASM bundle has hydrated the page (the app marks <body>). The bundle loads
+ * on a person's first intent (or after a few idle seconds): the pointer moving is one.
+ */
 export async function waitForHydration(page: import("@playwright/test").Page) {
+  await page.mouse.move(5, 5);
+  await page.mouse.move(10, 10);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }

@@ -134,7 +134,6 @@ pub fn parse_date(
     code: Code,
     loc: impl Fn() -> Vec<crate::error::LocPart>,
 ) -> Result<Date, FieldError> {
-    let format = DATE_FORMAT;
     let raw = raw.trim();
     // `[year]` alone also takes a sign and more than four digits.
     let shaped = raw.len() == 10
@@ -142,15 +141,22 @@ pub fn parse_date(
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
         });
-    shaped
-        .then(|| Date::parse(raw, format).ok())
-        .flatten()
-        .ok_or_else(|| FieldError {
-            loc: loc(),
-            msg: format!("{name} must be a calendar date as YYYY-MM-DD, not {raw:?}"),
-            kind: "date_from_datetime_parsing",
-            code,
+    // The shape is checked above, so the numbers read directly; `Date` judges the calendar
+    // (2026-02-30 is no date). Not `Date::parse`: the format parser would weigh on the WASM.
+    let number = |range: std::ops::Range<usize>| raw[range].parse::<u16>().ok();
+    let date = shaped
+        .then(|| {
+            let month = time::Month::try_from(u8::try_from(number(5..7)?).ok()?).ok()?;
+            let day = u8::try_from(number(8..10)?).ok()?;
+            Date::from_calendar_date(i32::from(number(0..4)?), month, day).ok()
         })
+        .flatten();
+    date.ok_or_else(|| FieldError {
+        loc: loc(),
+        msg: format!("{name} must be a calendar date as YYYY-MM-DD, not {raw:?}"),
+        kind: "date_from_datetime_parsing",
+        code,
+    })
 }
 
 /// Tags: up to ten, each 1–32 characters (as sent) and not blank, no commas, no two the same whatever

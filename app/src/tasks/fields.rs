@@ -115,7 +115,8 @@ pub fn OrganizeFields(
 
 /// Search, narrow and sort the list: a GET form, so the view lands in the URL (navigate.js
 /// follows it without a reload, and submits at once when a `data-autosubmit` choice changes;
-/// without JavaScript, "Apply" does). The state filter and the chosen tags ride along as
+/// without JavaScript, "Apply" does). Rendered on the server only: it is the board island's
+/// children, which the WASM never hydrates. The state filter and the chosen tags ride along as
 /// hidden fields.
 #[component]
 pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
@@ -190,9 +191,12 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                         )}
                     </select>
                 </div>
-                <button type="submit" class="secondary" data-testid="apply">
-                    "Apply"
-                </button>
+                // The choices apply themselves (navigate.js); without JavaScript, this does.
+                <noscript>
+                    <button type="submit" class="secondary" data-testid="apply">
+                        "Apply"
+                    </button>
+                </noscript>
             </Form>
         }
     }

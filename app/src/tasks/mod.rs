@@ -1,12 +1,18 @@
 //! The task dashboard: server functions over the same task rules as the REST API
 //! (`leptodo::tasks`), with identity from the session cookie, and the page that uses them.
-//! Adding, toggling, deleting and editing are forms, so they work without JavaScript too.
+//!
+//! The board is one island ([`TaskBoard`]): the server renders it from a page of tasks and the
+//! URL's view (its props), and once its WASM has loaded it adds, toggles, edits and deletes at
+//! once, checking a form with the domain's own rules (`leptodo::rules`) before anything is sent,
+//! with one server function call per action. Every control is still an HTML form, so the board
+//! works before the WASM arrives (through navigate.js) and without JavaScript.
 
-use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptodo::rules::TaskForm;
+use leptos::{either::Either, form::FromFormData, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::{account::form_error, errors::UiError};
+use crate::errors::UiError;
 
 /// Tasks per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -79,12 +85,14 @@ pub struct TaskPage {
     pub has_more: bool,
 }
 
+mod board;
 mod fields;
 mod list;
 #[cfg(feature = "ssr")]
 mod server;
 mod view;
 
+pub use board::{Board, Change};
 use fields::{OrganizeFields, Toolbar};
 use list::TaskList;
 pub use view::ListView;
@@ -111,16 +119,16 @@ pub async fn add_task(
     due_date: Option<String>,
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
-    use leptodo::tasks::{CreateTask, NewTask};
+    let form = TaskForm {
+        title,
+        description,
+        priority,
+        tags,
+        due_date,
+        recurrence,
+    };
     crate::session::server::as_user("/", |tasks, user| async move {
-        let task = NewTask::parse(&CreateTask {
-            title,
-            description,
-            priority: server::chosen(priority),
-            tags: Some(server::tag_list(tags.as_deref())),
-            due_date: server::chosen(due_date),
-            recurrence: server::chosen(recurrence),
-        })?;
+        let task = form.check_create()?;
         Ok(server::view(tasks.create(&user.id, &task).await?))
     })
     .await
@@ -154,24 +162,25 @@ pub async fn update_task(
     due_date: Option<String>,
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
-    use crate::session::server::{as_user, referring_page};
-    use leptodo::tasks::{TaskChanges, UpdateTask};
+    use crate::session::server::{as_user, is_plain_form_post, referring_page};
+    let form = TaskForm {
+        title,
+        description,
+        priority,
+        tags,
+        due_date,
+        recurrence,
+    };
     let task = as_user("/", |tasks, user| async move {
-        // The form shows every field, so every field is set (an empty one clears it).
-        let changes = TaskChanges::parse(&UpdateTask {
-            title: Some(Some(title)),
-            description: Some(description),
-            completed: None,
-            priority: Some(server::chosen(priority)),
-            tags: Some(Some(server::tag_list(tags.as_deref()))),
-            due_date: Some(server::chosen(due_date)),
-            recurrence: Some(server::chosen(recurrence)),
-        })?;
+        let changes = form.check_update()?;
         Ok(tasks.update(&user.id, id, &changes).await?)
     })
     .await?;
-    // Close the editor: back to the page without `edit=`.
-    leptos_axum::redirect(&referring_page("/", &["edit"]));
+    // A plain form post closes the editor by going back to the page without `edit=`; the
+    // board island closes it itself.
+    if is_plain_form_post() {
+        leptos_axum::redirect(&referring_page("/", &["edit"]));
+    }
     Ok(server::view(task))
 }
 
@@ -180,23 +189,17 @@ pub async fn update_task(
 pub fn Dashboard() -> impl IntoView {
     view! {
         <crate::account::Gate signed_in=true otherwise="/sign-in">
-            <TaskBoard />
+            <BoardPage />
         </crate::account::Gate>
     }
 }
 
-/// The board, rendered on the server for every view: after a form post, the server sends
-/// the page again (`navigate.js` swaps it in place) — so the list, the counts and any error
-/// always come from one place, with JavaScript or without.
+/// The page around the board: the view from the URL, the page of tasks it selects, and the
+/// error a plain form post came back with (`?error=CODE`), handed to the island as its props.
 #[component]
-fn TaskBoard() -> impl IntoView {
+fn BoardPage() -> impl IntoView {
     let query = use_query_map();
     let view = Memo::new(move |_| query.with(ListView::from_query));
-    let editing = Memo::new(move |_| view.with(|v| v.edit));
-
-    let add = ServerAction::<AddTask>::new();
-    let toggle = ServerAction::<ToggleTask>::new();
-    let update = ServerAction::<UpdateTask>::new();
     // Editing a task does not change the list.
     let tasks = Resource::new(
         move || view.with(|v| v.editing(None).href()),
@@ -208,55 +211,169 @@ fn TaskBoard() -> impl IntoView {
             )
         },
     );
-
-    let add_error = form_error(add.value());
-    let row_error = Signal::derive(move || {
-        query
-            .with(|q| q.get("error"))
-            .and_then(|c| UiError::from_code(&c))
-            .filter(|e| e.fields.is_empty())
-    });
-
     view! {
         <h1 class="page-title">"Your tasks"</h1>
-        <section class="card" aria-labelledby="add-title">
-            <h2 id="add-title">"Add a task"</h2>
-            <ActionForm action=add attr:class="add-task">
-                <div class="field">
-                    <label for="new-title">"Title"</label>
-                    <input
-                        id="new-title"
-                        name="title"
-                        required=true
-                        maxlength=200
-                        autocomplete="off"
-                        placeholder="What needs doing?"
-                        aria-invalid=move || {
-                            add_error.get().and_then(|e| e.field("title")).map(|_| "true")
-                        }
-                        aria-describedby="new-title-error"
-                    />
-                    <p class="field-error" id="new-title-error" role="alert">
-                        {move || add_error.get().and_then(|e| e.field("title"))}
-                    </p>
+        <Transition fallback=|| {
+            view! { <p class="loading">"Loading tasks…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let notice = query
+                    .with_untracked(|q| q.get("error"))
+                    .and_then(|code| UiError::from_code(&code));
+                match tasks.await {
+                    Ok(page) => {
+                        Either::Left(
+                            view! {
+                                <TaskBoard page=page view=view.get_untracked() notice=notice>
+                                    <Toolbar view=view />
+                                </TaskBoard>
+                            },
+                        )
+                    }
+                    Err(err) => {
+                        Either::Right(
+                            view! {
+                                <p class="form-error" role="alert">
+                                    {err.message}
+                                </p>
+                            },
+                        )
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The fields of the add form that sit under "More options".
+const MORE_FIELDS: [&str; 5] = ["description", "priority", "tags", "due_date", "recurrence"];
+
+/// The board: the quick add form, the list with its toolbar (`children`: server HTML, a GET
+/// form that needs no WASM), the rows, the counts and the pager.
+#[island]
+pub fn TaskBoard(
+    page: TaskPage,
+    view: ListView,
+    /// The error a plain form post came back with.
+    notice: Option<UiError>,
+    children: Children,
+) -> impl IntoView {
+    let board = Board::new(&page, view.clone());
+    provide_context(board);
+    let editing_error = view.edit.and(notice.clone());
+    let add_error = RwSignal::new(notice.clone().filter(|_| view.edit.is_none()));
+    let list_error = notice.filter(|e| e.fields.is_empty()).map(|e| e.message);
+    let title_input = NodeRef::<leptos::html::Input>::new();
+    let more_open = move || {
+        add_error.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| MORE_FIELDS.iter().any(|f| e.field(f).is_some()))
+        })
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        let Ok(form) = TaskForm::from_event(&ev) else {
+            return; // not readable: let the form post as it would without WASM
+        };
+        ev.prevent_default();
+        let task = match UiError::of_check(form.check_create()) {
+            Ok(task) => task,
+            Err(err) => {
+                let first = err.fields.first().map(|(field, _)| field.clone());
+                add_error.set(Some(err));
+                if let Some(field) = first {
+                    crate::browser::focus(&format!("new-{}", field_id(&field)));
+                }
+                return;
+            }
+        };
+        add_error.set(None);
+        if let Some(input) = title_input.get_untracked() {
+            input.set_value("");
+        }
+        let shown = TaskView {
+            id: 0,
+            title: task.title,
+            description: task.description,
+            completed: false,
+            created_at: String::new(),
+            created_on: "just now".into(),
+            priority: task.priority.as_str().into(),
+            tags: task.tags,
+            due_on: form.due_date.clone().filter(|d| !d.is_empty()),
+            due_date: form.due_date.clone().filter(|d| !d.is_empty()),
+            overdue: false,
+            recurrence: task.recurrence.map(|r| r.as_str().into()),
+        };
+        let typed = form.title.clone();
+        let send = add_task(
+            form.title,
+            form.description,
+            form.priority,
+            form.tags,
+            form.due_date,
+            form.recurrence,
+        );
+        board.add(shown, send, move |err| {
+            // Nothing typed is lost: the title comes back unless a new one is being typed.
+            if let Some(input) = title_input.get_untracked()
+                && input.value().is_empty()
+            {
+                input.set_value(&typed);
+            }
+            add_error.set(Some(err));
+        });
+    };
+    let add_error: Signal<Option<UiError>> = add_error.into();
+    view! {
+        <section class="card add-card" aria-labelledby="add-title">
+            <h2 id="add-title" class="visually-hidden">
+                "Add a task"
+            </h2>
+            <form method="post" action=AddTask::url() class="add-task" on:submit=add>
+                <div class="quick-add">
+                    <div class="field">
+                        <label for="new-title">"Title"</label>
+                        <input
+                            id="new-title"
+                            name="title"
+                            node_ref=title_input
+                            required=true
+                            maxlength=200
+                            autocomplete="off"
+                            placeholder="What needs doing?"
+                            aria-invalid=move || {
+                                add_error.get().and_then(|e| e.field("title")).map(|_| "true")
+                            }
+                            aria-describedby="new-title-error"
+                        />
+                    </div>
+                    <button type="submit" data-testid="add-task" data-pending="Adding…">
+                        "Add task"
+                    </button>
                 </div>
-                <div class="field">
-                    <label for="new-description">
-                        "Description " <span class="optional">"(optional)"</span>
-                    </label>
-                    <textarea
-                        id="new-description"
-                        name="description"
-                        rows=2
-                        maxlength=1000
-                        aria-describedby="new-description-error"
-                    ></textarea>
-                    <p class="field-error" id="new-description-error" role="alert">
-                        {move || add_error.get().and_then(|e| e.field("description"))}
-                    </p>
-                </div>
-                <OrganizeFields prefix="new" task=None error=add_error />
-                <p class="form-error" role="alert">
+                <p class="field-error" id="new-title-error" role="alert">
+                    {move || add_error.get().and_then(|e| e.field("title"))}
+                </p>
+                <details class="more-fields" open=more_open>
+                    <summary>"More options"</summary>
+                    <div class="field">
+                        <label for="new-description">
+                            "Description " <span class="optional">"(optional)"</span>
+                        </label>
+                        <textarea
+                            id="new-description"
+                            name="description"
+                            rows=2
+                            maxlength=1000
+                            aria-describedby="new-description-error"
+                        ></textarea>
+                        <p class="field-error" id="new-description-error" role="alert">
+                            {move || add_error.get().and_then(|e| e.field("description"))}
+                        </p>
+                    </div>
+                    <OrganizeFields prefix="new" task=None error=add_error />
+                </details>
+                <p class="form-error" role="alert" data-testid="add-error">
                     {move || {
                         add_error
                             .get()
@@ -264,46 +381,22 @@ fn TaskBoard() -> impl IntoView {
                             .map(|e| e.message)
                     }}
                 </p>
-                <button type="submit" data-testid="add-task" data-pending="Adding…">
-                    "Add task"
-                </button>
-            </ActionForm>
+            </form>
         </section>
 
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title">"Your list"</h2>
-            <Toolbar view=view />
-            <Transition fallback=|| {
-                view! { <p class="loading">"Loading tasks…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match tasks.await {
-                        Ok(listed) => {
-                            Either::Left(
-                                view! {
-                                    <TaskList
-                                        listed=listed
-                                        view=view.get_untracked()
-                                        editing=editing
-                                        toggle=toggle
-                                        update=update
-                                        row_error=row_error
-                                    />
-                                },
-                            )
-                        }
-                        Err(err) => {
-                            Either::Right(
-                                view! {
-                                    <p class="form-error" role="alert">
-                                        {err.message}
-                                    </p>
-                                },
-                            )
-                        }
-                    }
-                })}
-            </Transition>
+            {children()}
+            <TaskList view=view has_more=page.has_more list_error editing_error />
         </section>
+    }
+}
+
+/// The id part of a task form field's element (`new-…`, `edit-…-ID`).
+pub(crate) fn field_id(field: &str) -> &str {
+    match field {
+        "due_date" => "due",
+        "recurrence" => "repeat",
+        other => other,
     }
 }

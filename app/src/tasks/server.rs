@@ -1,5 +1,4 @@
-//! The dashboard's server side: a page of tasks with its counts, form values read into the
-//! task rules' inputs, and a task as the UI shows it.
+//! The dashboard's server side: a page of tasks with its counts, and a task as the UI shows it.
 
 use leptodo::{
     Database,
@@ -47,22 +46,6 @@ pub async fn page(db: &Database, owner: &str, query: &str) -> Result<TaskPage, U
         active: counts.active,
         completed: counts.completed,
     })
-}
-
-/// A select's or an input's value: empty means none.
-pub fn chosen(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
-}
-
-/// The tags field: comma-separated (no tag has a comma); empty pieces are dropped.
-pub fn tag_list(field: Option<&str>) -> Vec<String> {
-    field
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 pub fn view(task: Task) -> TaskView {

@@ -1,0 +1,92 @@
+//! How an island's form acts once its WASM has loaded: read what was typed, check it with the
+//! domain's rules (nothing is sent if a rule is broken: the message shows under the field), then
+//! one server function call, with the button pending meanwhile and the server's refusal shown
+//! where the form shows errors. Before the WASM loads, and without JavaScript, the same form
+//! posts as plain HTML.
+
+use std::future::Future;
+
+use leptodo::FieldError;
+use leptos::{ev::SubmitEvent, form::FromFormData, prelude::*, task::spawn_local};
+use serde::de::DeserializeOwned;
+
+use crate::errors::UiError;
+
+/// A form's pending state and the error it shows.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub pending: RwSignal<bool>,
+    pub error: RwSignal<Option<UiError>>,
+}
+
+impl FormState {
+    /// `error`: what a plain form post came back with, if anything.
+    pub fn new(error: Option<UiError>) -> Self {
+        Self {
+            pending: RwSignal::new(false),
+            error: RwSignal::new(error),
+        }
+    }
+
+    pub fn error(&self) -> Signal<Option<UiError>> {
+        self.error.into()
+    }
+}
+
+/// Handles a submit: `check` the typed values `T` with the domain's rules, then `send` them
+/// and hand the answer to `done`. A form the browser cannot read is left to post as HTML.
+pub fn enhance<T, R, Fut>(
+    ev: &SubmitEvent,
+    state: FormState,
+    check: impl FnOnce(&T) -> Vec<FieldError>,
+    send: impl FnOnce(T) -> Fut,
+    done: impl FnOnce(R) + 'static,
+) where
+    T: DeserializeOwned,
+    R: 'static,
+    Fut: Future<Output = Result<R, UiError>> + 'static,
+{
+    let Ok(values) = T::from_event(ev) else {
+        return;
+    };
+    ev.prevent_default();
+    if state.pending.get_untracked() {
+        return; // one send at a time
+    }
+    if let Some(err) = UiError::checked(check(&values)) {
+        if let Some((field, _)) = err.fields.first() {
+            crate::browser::focus(&format!("field-{field}"));
+        }
+        state.error.set(Some(err));
+        return;
+    }
+    state.error.set(None);
+    state.pending.set(true);
+    let sent = send(values);
+    spawn_local(async move {
+        match sent.await {
+            // The page usually changes now (the server function's redirect): the button stays
+            // pending until it has.
+            Ok(answer) => done(answer),
+            Err(err) => {
+                state.pending.set(false);
+                if err.is_signed_out() {
+                    crate::browser::visit("/sign-in?error=SIGNED_OUT");
+                } else {
+                    state.error.set(Some(err));
+                }
+            }
+        }
+    });
+}
+
+/// A form's submit button: disabled and saying `busy` while the form is sent.
+#[component]
+pub fn SubmitButton(state: FormState, label: &'static str, busy: &'static str) -> impl IntoView {
+    let pending = state.pending;
+    view! {
+        <button type="submit" data-pending=busy disabled=move || pending.get()>
+            {move || if pending.get() { busy } else { label }}
+        </button>
+    }
+}

@@ -1,0 +1,381 @@
+//! The task board's state in the browser: the rows on screen and the counts, and the ways they
+//! change. Each action shows its result at once, then sends one request; a row's requests go
+//! one after another (a task ticked while it is still being added is ticked once it exists),
+//! and each settles to the server's answer, or puts the row back as it was and says why.
+//! [`Board::apply`] takes a change from elsewhere (a task changed on another device).
+
+use std::{collections::VecDeque, future::Future, pin::Pin};
+
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{Filter, ListView, TaskPage, TaskView};
+use crate::{browser, errors::UiError};
+
+/// One request about a row, made when the row's earlier ones have finished.
+type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
+
+/// One row of the list. `key` stays the same for the row's life on screen, while a new task's
+/// id is a placeholder until the server has given it one.
+#[derive(Clone, Copy)]
+pub struct Row {
+    pub key: u32,
+    pub task: RwSignal<TaskView>,
+    /// A request about this row is on its way.
+    pub busy: RwSignal<bool>,
+    /// Deleted here, while the server is asked.
+    pub gone: RwSignal<bool>,
+    /// Why the last action on this row was refused.
+    pub error: RwSignal<Option<String>>,
+    /// What was typed in this row's editor when the server refused it, to show again.
+    pub draft: RwSignal<Option<TaskView>>,
+    queue: StoredValue<VecDeque<Job>, LocalStorage>,
+}
+
+impl Row {
+    fn new(key: u32, task: TaskView) -> Self {
+        Self {
+            key,
+            task: RwSignal::new(task),
+            busy: RwSignal::new(false),
+            gone: RwSignal::new(false),
+            error: RwSignal::new(None),
+            draft: RwSignal::new(None),
+            queue: StoredValue::new_local(VecDeque::new()),
+        }
+    }
+
+    /// The task's id, once the server has given it one.
+    pub fn id(&self) -> Option<i64> {
+        Some(self.task.with_untracked(|t| t.id)).filter(|id| *id > 0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub all: i64,
+    pub active: i64,
+    pub completed: i64,
+}
+
+impl Counts {
+    /// `task` added (`by = 1`) or taken away (`by = -1`).
+    fn count(&mut self, task: &TaskView, by: i64) {
+        self.all += by;
+        if task.completed {
+            self.completed += by;
+        } else {
+            self.active += by;
+        }
+    }
+}
+
+/// A change to the user's tasks made elsewhere.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A task created or changed: the server's row.
+    Upsert(TaskView),
+    /// A task deleted.
+    Remove(i64),
+}
+
+/// The board's state, shared with its rows through context.
+#[derive(Clone, Copy)]
+pub struct Board {
+    pub rows: RwSignal<Vec<Row>>,
+    pub counts: RwSignal<Counts>,
+    pub view: StoredValue<ListView>,
+    /// The row whose editor is open.
+    pub editing: RwSignal<Option<u32>>,
+    next_key: StoredValue<u32>,
+}
+
+impl Board {
+    pub fn new(page: &TaskPage, view: ListView) -> Self {
+        let rows: Vec<Row> = page
+            .tasks
+            .iter()
+            .zip(1..)
+            .map(|(task, key)| Row::new(key, task.clone()))
+            .collect();
+        let editing = view
+            .edit
+            .and_then(|id| rows.iter().find(|r| r.task.with_untracked(|t| t.id) == id))
+            .map(|r| r.key);
+        Self {
+            next_key: StoredValue::new(rows.len() as u32 + 1),
+            rows: RwSignal::new(rows),
+            counts: RwSignal::new(Counts {
+                all: page.all,
+                active: page.active,
+                completed: page.completed,
+            }),
+            editing: RwSignal::new(editing),
+            view: StoredValue::new(view),
+        }
+    }
+
+    /// Whether `task` belongs in this view's state filter (search, tags and the other narrowing
+    /// are the server's to judge: a changed task stays until the next visit).
+    pub fn shows(&self, task: &TaskView) -> bool {
+        match self.view.with_value(|v| v.filter) {
+            Filter::All => true,
+            Filter::Active => !task.completed,
+            Filter::Completed => task.completed,
+        }
+    }
+
+    /// Whether `row` is off screen: deleted, or no longer in this view.
+    pub fn hidden(&self, row: Row) -> bool {
+        row.gone.get() || !row.task.with(|t| self.shows(t))
+    }
+
+    /// Whether no row is on screen.
+    pub fn is_empty(&self) -> bool {
+        self.rows
+            .with(|rows| rows.iter().all(|row| self.hidden(*row)))
+    }
+
+    fn find(&self, id: i64) -> Option<Row> {
+        self.rows.with_untracked(|rows| {
+            rows.iter()
+                .find(|r| r.task.with_untracked(|t| t.id) == id)
+                .copied()
+        })
+    }
+
+    fn remove(&self, row: Row) {
+        self.rows.update(|rows| rows.retain(|r| r.key != row.key));
+    }
+
+    /// Shows `task` in `row`, keeping the counts right.
+    fn set(&self, row: Row, task: TaskView) {
+        if !row.gone.get_untracked() {
+            let before = row.task.get_untracked();
+            self.counts.update(|c| {
+                c.count(&before, -1);
+                c.count(&task, 1);
+            });
+        }
+        row.task.set(task);
+    }
+
+    /// Runs `job` once the row's earlier requests have finished.
+    fn enqueue(&self, row: Row, job: Job) {
+        row.queue.update_value(|q| q.push_back(job));
+        if !row.busy.get_untracked() {
+            self.next(row);
+        }
+    }
+
+    fn next(&self, row: Row) {
+        let Some(job) = row.queue.try_update_value(|q| q.pop_front()).flatten() else {
+            row.busy.set(false);
+            return;
+        };
+        row.busy.set(true);
+        let board = *self;
+        spawn_local(async move {
+            job().await;
+            board.next(row);
+        });
+    }
+
+    /// Applies a change made elsewhere. A row with a request of its own on the way keeps what
+    /// it shows: its own answer settles it.
+    pub fn apply(&self, change: Change) {
+        match change {
+            Change::Upsert(task) => match self.find(task.id) {
+                Some(row) if !row.busy.get_untracked() => self.set(row, task),
+                Some(_) => {}
+                None => {
+                    let key = self.take_key();
+                    self.counts.update(|c| c.count(&task, 1));
+                    self.rows.update(|rows| rows.insert(0, Row::new(key, task)));
+                }
+            },
+            Change::Remove(id) => {
+                if let Some(row) = self.find(id) {
+                    if !row.gone.get_untracked() {
+                        self.counts
+                            .update(|c| c.count(&row.task.get_untracked(), -1));
+                    }
+                    self.remove(row);
+                }
+            }
+        }
+    }
+
+    /// Fetches this view again and adds the tasks it lacks (a repeating task's next occurrence,
+    /// made by the server when the last one was completed), with the server's counts.
+    pub fn refresh(&self) {
+        let board = *self;
+        let href = self.view.with_value(|v| v.editing(None).href());
+        let query = href
+            .split_once('?')
+            .map(|(_, q)| q.to_string())
+            .unwrap_or_default();
+        spawn_local(async move {
+            let Ok(page) = super::list_tasks(query).await else {
+                return;
+            };
+            for task in page.tasks.into_iter().rev() {
+                if board.find(task.id).is_none() {
+                    board.apply(Change::Upsert(task));
+                }
+            }
+            board.counts.set(Counts {
+                all: page.all,
+                active: page.active,
+                completed: page.completed,
+            });
+        });
+    }
+
+    fn take_key(&self) -> u32 {
+        let key = self.next_key.get_value();
+        self.next_key.set_value(key + 1);
+        key
+    }
+
+    /// Adds `task` (what the add form holds) at the top at once, then sends it; the row becomes
+    /// the server's task, or goes again with `refused` told why.
+    pub fn add<F>(&self, task: TaskView, send: F, refused: impl FnOnce(UiError) + 'static)
+    where
+        F: Future<Output = Result<TaskView, UiError>> + 'static,
+    {
+        let key = self.take_key();
+        // A placeholder id below zero: no request names it.
+        let row = Row::new(
+            key,
+            TaskView {
+                id: -i64::from(key),
+                ..task
+            },
+        );
+        self.counts
+            .update(|c| c.count(&row.task.get_untracked(), 1));
+        self.rows.update(|rows| rows.insert(0, row));
+        let board = *self;
+        self.enqueue(
+            row,
+            Box::new(move || {
+                Box::pin(async move {
+                    match send.await {
+                        Ok(saved) => {
+                            // Changes made to the row meanwhile are sent after this; show them
+                            // until their answer.
+                            let shown = row.task.get_untracked();
+                            board.set(
+                                row,
+                                TaskView {
+                                    id: saved.id,
+                                    ..shown
+                                },
+                            );
+                            if row.queue.with_value(VecDeque::is_empty) {
+                                board.set(row, saved);
+                            }
+                        }
+                        Err(err) => {
+                            row.queue.update_value(VecDeque::clear);
+                            if !row.gone.get_untracked() {
+                                board
+                                    .counts
+                                    .update(|c| c.count(&row.task.get_untracked(), -1));
+                            }
+                            board.remove(row);
+                            if !signed_out(&err) {
+                                refused(err);
+                            }
+                        }
+                    }
+                })
+            }),
+        );
+    }
+
+    /// Shows `shown` in `row` at once, then sends `send(id)`; the row settles to the server's
+    /// answer, or goes back to what it showed before and says why (and, for an edit,
+    /// `keep_draft` reopens the editor with what was typed).
+    pub fn change<F>(
+        &self,
+        row: Row,
+        shown: TaskView,
+        send: impl FnOnce(i64) -> F + 'static,
+        keep_draft: bool,
+    ) where
+        F: Future<Output = Result<TaskView, UiError>> + 'static,
+    {
+        let before = row.task.get_untracked();
+        row.error.set(None);
+        self.set(row, shown.clone());
+        let board = *self;
+        self.enqueue(
+            row,
+            Box::new(move || {
+                Box::pin(async move {
+                    let Some(id) = row.id() else { return };
+                    match send(id).await {
+                        Ok(saved) => {
+                            if row.queue.with_value(VecDeque::is_empty) {
+                                board.set(row, saved);
+                            }
+                        }
+                        Err(err) => {
+                            board.set(row, TaskView { id, ..before });
+                            if signed_out(&err) {
+                                return;
+                            }
+                            row.error.set(Some(err.message));
+                            if keep_draft {
+                                row.draft.set(Some(shown));
+                                board.editing.set(Some(row.key));
+                            }
+                        }
+                    }
+                })
+            }),
+        );
+    }
+
+    /// Deletes a row: gone at once, for good when the server agrees, back with the reason if
+    /// not.
+    pub fn delete<F>(&self, row: Row, send: impl FnOnce(i64) -> F + 'static)
+    where
+        F: Future<Output = Result<i64, UiError>> + 'static,
+    {
+        row.error.set(None);
+        row.gone.set(true);
+        self.counts
+            .update(|c| c.count(&row.task.get_untracked(), -1));
+        let board = *self;
+        self.enqueue(
+            row,
+            Box::new(move || {
+                Box::pin(async move {
+                    let Some(id) = row.id() else { return };
+                    match send(id).await {
+                        Ok(_) => board.remove(row),
+                        Err(err) => {
+                            row.gone.set(false);
+                            board
+                                .counts
+                                .update(|c| c.count(&row.task.get_untracked(), 1));
+                            if !signed_out(&err) {
+                                row.error.set(Some(err.message));
+                            }
+                        }
+                    }
+                })
+            }),
+        );
+    }
+}
+
+/// A session that ended is no row's problem: go and sign in again.
+fn signed_out(err: &UiError) -> bool {
+    if err.is_signed_out() {
+        browser::visit("/sign-in?error=SIGNED_OUT");
+    }
+    err.is_signed_out()
+}
