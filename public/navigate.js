@@ -306,6 +306,7 @@
       const doc = new DOMParser().parseFromString(html, "text/html");
       if (!doc.body || doc.body.dataset.app !== "leptodo") return false;
       const changedIslands = new Set();
+      const replaced = new Map(); // an island the server sent anew → its server HTML
       const wasPath = location.pathname;
       Idiomorph.morph(document.body, doc.body.childNodes, {
         morphStyle: "innerHTML",
@@ -315,7 +316,10 @@
               if (old.dataset.component === next.dataset.component && old.dataset.props === next.dataset.props) {
                 return false; // same island, same props: keep it, state and all
               }
-              changedIslands.add(old);
+              // New props: the island is the server's HTML, exactly (hydration walks it as
+              // rendered; a patched tree can differ), hydrated afresh below.
+              replaced.set(old, next);
+              return false;
             }
           },
           afterNodeAdded(node) {
@@ -330,6 +334,18 @@
         },
       });
       // An island with new props gets its new server HTML, hydrated from scratch.
+      for (const [old, next] of replaced) {
+        if (!old.isConnected) continue;
+        const fresh = document.importNode(next, true);
+        // What was typed stays, as it would in a patched page (the same rules: `keep`).
+        for (const field of old.querySelectorAll("input[id], textarea[id], select[id]")) {
+          if (field.type === "hidden" || !keep(field)) continue;
+          const twin = fresh.querySelector(`#${CSS.escape(field.id)}`);
+          if (twin && twin.tagName === field.tagName) twin.value = field.value;
+        }
+        old.replaceWith(fresh);
+        if (!(fresh.parentElement && fresh.parentElement.closest("leptos-island"))) changedIslands.add(fresh);
+      }
       for (const island of changedIslands) {
         if (!island.isConnected || (island.parentElement && island.parentElement.closest("leptos-island"))) continue;
         const fresh = island.cloneNode(true);

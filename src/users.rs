@@ -277,6 +277,7 @@ pub async fn ensure_external(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldError;
 
     #[test]
     fn emails_are_trimmed_lower_cased_and_loosely_checked() {

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     errors::UiError,
-    forms::{FormState, SubmitButton, enhance},
+    forms::{FormState, SubmitButton, checked_by_rules, enhance},
     session::UserView,
 };
 
@@ -259,6 +259,8 @@ pub fn SignInPage() -> impl IntoView {
 #[island]
 fn SignInForm(error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
+    let form = NodeRef::new();
+    checked_by_rules(form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
             &ev,
@@ -270,7 +272,7 @@ fn SignInForm(error: Option<UiError>) -> impl IntoView {
     };
     let error = state.error();
     view! {
-        <form method="post" action=SignIn::url() on:submit=submit>
+        <form method="post" action=SignIn::url() on:submit=submit node_ref=form>
             <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
             <Field
                 name="password"
@@ -303,6 +305,8 @@ pub fn SignUpPage() -> impl IntoView {
 #[island]
 fn SignUpForm(error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
+    let form = NodeRef::new();
+    checked_by_rules(form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
             &ev,
@@ -314,7 +318,7 @@ fn SignUpForm(error: Option<UiError>) -> impl IntoView {
     };
     let error = state.error();
     view! {
-        <form method="post" action=SignUp::url() on:submit=submit>
+        <form method="post" action=SignUp::url() on:submit=submit node_ref=form>
             <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
             <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
             <Field

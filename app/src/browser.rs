@@ -56,3 +56,14 @@ pub fn focus(id: &str) {
         let _ = element.focus();
     }
 }
+
+/// Sets the value of `form`'s field called `name` (an input, a select or a textarea).
+pub fn set_field(form: &web_sys::HtmlFormElement, name: &str, value: &str) {
+    if let Ok(Some(field)) = form.query_selector(&format!("[name=\"{name}\"]")) {
+        let _ = Reflect::set(
+            &field,
+            &JsValue::from_str("value"),
+            &JsValue::from_str(value),
+        );
+    }
+}

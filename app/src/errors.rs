@@ -178,6 +178,30 @@ impl UiError {
     }
 }
 
+/// Codes whose domain message says more than the UI's sentence for them (which input was
+/// wrong; how many tasks the account may hold; how long to wait).
+const DOMAIN_SAYS_MORE: [&str; 3] = [
+    "VALIDATION_ERROR",
+    "TASK_LIMIT_REACHED",
+    "TOO_MANY_REQUESTS",
+];
+
+/// The sentence for a field's problem: the one a plain form post shows for its code (so the
+/// page says the same with JavaScript and without), else the rule's own.
+fn field_message(problem: &leptodo::FieldError) -> String {
+    let code = problem.code.as_str();
+    UiError::from_code(code)
+        .filter(|_| !DOMAIN_SAYS_MORE.contains(&code))
+        .map_or_else(|| problem.msg.clone(), |e| e.message)
+}
+
+fn field_messages(problems: &[leptodo::FieldError]) -> Vec<(String, String)> {
+    problems
+        .iter()
+        .filter_map(|p| p.field().map(|f| (f.to_string(), field_message(p))))
+        .collect()
+}
+
 impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
@@ -200,11 +224,8 @@ impl UiError {
     pub fn checked(problems: Vec<leptodo::FieldError>) -> Option<Self> {
         let first = problems.first()?;
         // As `From<leptodo::Error>` makes it, without the other errors' messages in the WASM.
-        let mut ui = Self::new(first.code.as_str(), first.msg.clone()).with_status(422);
-        ui.fields = problems
-            .iter()
-            .filter_map(|p| p.field().map(|f| (f.to_string(), p.msg.clone())))
-            .collect();
+        let mut ui = Self::new(first.code.as_str(), field_message(first)).with_status(422);
+        ui.fields = field_messages(&problems);
         Some(ui)
     }
 
@@ -224,12 +245,18 @@ impl From<leptodo::Error> for UiError {
         if err.is_server_error() {
             leptos::logging::error!("server function failed: {err}");
         }
-        let mut ui = Self::new(err.code().as_str(), err.public_message()).with_status(err.status());
+        // The sentence a plain form post shows for the code, so the page says the same with
+        // JavaScript and without; the domain's own where the UI has none.
+        let code = err.code().as_str();
+        let message = Self::from_code(code)
+            .filter(|_| !DOMAIN_SAYS_MORE.contains(&code))
+            .map_or_else(|| err.public_message(), |e| e.message);
+        let mut ui = Self::new(code, message).with_status(err.status());
         if let leptodo::Error::Invalid(problems) = &err {
-            ui.fields = problems
-                .iter()
-                .filter_map(|p| p.field().map(|f| (f.to_string(), p.msg.clone())))
-                .collect();
+            if let Some(first) = problems.first() {
+                ui.message = field_message(first);
+            }
+            ui.fields = field_messages(problems);
         }
         if matches!(err, leptodo::Error::Unauthenticated(_)) {
             return Self::signed_out();

@@ -80,6 +80,17 @@ pub fn enhance<T, R, Fut>(
     });
 }
 
+/// Once hydrated, `form` is checked by the domain's rules (messages under each field, the
+/// same as the server's) instead of the browser's own bubbles: `novalidate`. Without the WASM,
+/// the browser's checks (`required`, `maxlength`…) stay.
+pub fn checked_by_rules(form: NodeRef<leptos::html::Form>) {
+    Effect::new(move || {
+        if let Some(form) = form.get() {
+            let _ = form.set_attribute("novalidate", "");
+        }
+    });
+}
+
 /// A form's submit button: disabled and saying `busy` while the form is sent.
 #[component]
 pub fn SubmitButton(state: FormState, label: &'static str, busy: &'static str) -> impl IntoView {

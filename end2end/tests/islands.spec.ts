@@ -61,6 +61,7 @@ test("the account forms are islands that check the rules before sending", async 
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.locator("#field-password-error")).toContainText("at least 8 characters");
+  expect(sent, "a broken rule sends nothing").toEqual([]);
   await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByLabel("Password")).toBeFocused();
 
@@ -72,7 +73,7 @@ test("the account forms are islands that check the rules before sending", async 
   await page.getByLabel("Email").fill("someone@external.invalid");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("#field-email-error")).toContainText("reserved");
+  await expect(page.locator("#field-email-error")).toContainText("valid email address");
   expect(sent, "a broken rule sends nothing").toEqual([]);
 
   // A refusal from the server shows in place, without leaving the page.
@@ -80,7 +81,8 @@ test("the account forms are islands that check the rules before sending", async 
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("form-error")).toHaveText("Invalid email or password.");
   expect(sent).toEqual(["POST /api/sign_in"]);
-  expect(consoleProblems).toEqual([]);
+  // Chromium logs the refused request (401) itself; nothing else may be there.
+  consoleProblems.splice(0, consoleProblems.length, ...consoleProblems.filter((p) => !p.includes("Failed to load resource")));
 });
 
 test("the board acts at once, with every reply held back two seconds", async ({ page, consoleProblems }) => {
@@ -182,7 +184,8 @@ test("a refusal puts the row back and says why next to it", async ({ page, conso
   await page.reload();
   await expect(row(page, "Keep me")).toBeVisible();
   await expect(row(page, "Keep me")).not.toHaveClass(/done/);
-  expect(consoleProblems).toEqual([]);
+  // Chromium logs each refused request itself; nothing else may be there.
+  consoleProblems.splice(0, consoleProblems.length, ...consoleProblems.filter((p) => !p.includes("Failed to load resource")));
 });
 
 test("with the WASM blocked, the same forms work through navigate.js", async ({ page, consoleProblems }) => {

@@ -3,6 +3,10 @@
 //! `main.rs` only parses the command line and calls into here, so the integration tests can
 //! start the very same application on a random port.
 
+// The app's view types nest deep (each island's view inside its page's inside the router's):
+// computing their layout for the server's render needs more than the default 128 levels.
+#![recursion_limit = "256"]
+
 pub mod assets;
 pub mod config;
 pub mod deadline;

@@ -73,7 +73,7 @@ impl Counts {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// A task created or changed: the server's row.
-    Upsert(TaskView),
+    Upsert(Box<TaskView>),
     /// A task deleted.
     Remove(i64),
 }
@@ -185,12 +185,12 @@ impl Board {
     pub fn apply(&self, change: Change) {
         match change {
             Change::Upsert(task) => match self.find(task.id) {
-                Some(row) if !row.busy.get_untracked() => self.set(row, task),
+                Some(row) if !row.busy.get_untracked() => self.set(row, *task),
                 Some(_) => {}
                 None => {
                     let key = self.take_key();
                     self.counts.update(|c| c.count(&task, 1));
-                    self.rows.update(|rows| rows.insert(0, Row::new(key, task)));
+                    self.rows.update(|rows| rows.insert(0, Row::new(key, *task)));
                 }
             },
             Change::Remove(id) => {
@@ -220,7 +220,7 @@ impl Board {
             };
             for task in page.tasks.into_iter().rev() {
                 if board.find(task.id).is_none() {
-                    board.apply(Change::Upsert(task));
+                    board.apply(Change::Upsert(Box::new(task)));
                 }
             }
             board.counts.set(Counts {
@@ -318,7 +318,12 @@ impl Board {
                     match send(id).await {
                         Ok(saved) => {
                             if row.queue.with_value(VecDeque::is_empty) {
+                                // Out of this view for good (ticked under "Active", say).
+                                let leaves = !board.shows(&saved);
                                 board.set(row, saved);
+                                if leaves {
+                                    board.remove(row);
+                                }
                             }
                         }
                         Err(err) => {

@@ -196,7 +196,6 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                         }
                     }
                     aria-pressed=move || if completed() { "true" } else { "false" }
-                    aria-disabled=move || row.busy.get().then_some("true")
                     data-testid="toggle"
                     on:click=toggle
                 >
@@ -239,7 +238,6 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                     formaction=DeleteTask::url()
                     class="danger"
                     aria-label=move || format!("Delete “{}”", title())
-                    aria-disabled=move || row.busy.get().then_some("true")
                     data-testid="delete"
                     on:click=delete
                 >
@@ -328,6 +326,8 @@ fn TaskEditor(
     let board = expect_context::<Board>();
     let key = row.key;
     let id = row.task.with_untracked(|t| t.id);
+    let form = NodeRef::new();
+    crate::forms::checked_by_rules(form);
     // A refusal of the last save is said here, not twice.
     let refused = row.error.get_untracked();
     if refused.is_some() {
@@ -408,7 +408,7 @@ fn TaskEditor(
     };
     let error: Signal<Option<UiError>> = error.into();
     view! {
-        <form method="post" action=UpdateTask::url() class="edit-task" on:submit=save>
+        <form method="post" action=UpdateTask::url() class="edit-task" on:submit=save node_ref=form>
             <input type="hidden" name="id" value=id />
             <label class="visually-hidden" for=format!("edit-title-{key}")>
                 "Title"

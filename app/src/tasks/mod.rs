@@ -264,6 +264,8 @@ pub fn TaskBoard(
     let add_error = RwSignal::new(notice.clone().filter(|_| view.edit.is_none()));
     let list_error = notice.filter(|e| e.fields.is_empty()).map(|e| e.message);
     let title_input = NodeRef::<leptos::html::Input>::new();
+    let add_form = NodeRef::new();
+    crate::forms::checked_by_rules(add_form);
     let more_open = move || {
         add_error.with(|e| {
             e.as_ref()
@@ -287,8 +289,9 @@ pub fn TaskBoard(
             }
         };
         add_error.set(None);
-        if let Some(input) = title_input.get_untracked() {
-            input.set_value("");
+        // Ready for the next task, as after a page's round trip: every field back to empty.
+        if let Some(form) = add_form.get_untracked() {
+            form.reset();
         }
         let shown = TaskView {
             id: 0,
@@ -304,7 +307,7 @@ pub fn TaskBoard(
             overdue: false,
             recurrence: task.recurrence.map(|r| r.as_str().into()),
         };
-        let typed = form.title.clone();
+        let typed = form.clone();
         let send = add_task(
             form.title,
             form.description,
@@ -314,11 +317,22 @@ pub fn TaskBoard(
             form.recurrence,
         );
         board.add(shown, send, move |err| {
-            // Nothing typed is lost: the title comes back unless a new one is being typed.
+            // Nothing typed is lost: what was sent comes back, unless a new title is being typed.
             if let Some(input) = title_input.get_untracked()
                 && input.value().is_empty()
+                && let Some(form) = add_form.get_untracked()
             {
-                input.set_value(&typed);
+                let fields = [
+                    ("title", Some(typed.title)),
+                    ("description", typed.description),
+                    ("priority", typed.priority),
+                    ("tags", typed.tags),
+                    ("due_date", typed.due_date),
+                    ("recurrence", typed.recurrence),
+                ];
+                for (name, value) in fields {
+                    crate::browser::set_field(&form, name, &value.unwrap_or_default());
+                }
             }
             add_error.set(Some(err));
         });
@@ -329,7 +343,13 @@ pub fn TaskBoard(
             <h2 id="add-title" class="visually-hidden">
                 "Add a task"
             </h2>
-            <form method="post" action=AddTask::url() class="add-task" on:submit=add>
+            <form
+                method="post"
+                action=AddTask::url()
+                class="add-task"
+                on:submit=add
+                node_ref=add_form
+            >
                 <div class="quick-add">
                     <div class="field">
                         <label for="new-title">"Title"</label>

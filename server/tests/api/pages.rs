@@ -1,7 +1,7 @@
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn pages_are_server_rendered_with_islands_only_where_needed() {
+async fn pages_are_server_rendered_and_no_page_preloads_the_wasm() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/status")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -22,12 +22,22 @@ async fn pages_are_server_rendered_with_islands_only_where_needed() {
     assert!(html.contains("/pkg/leptodo.css"), "{html}");
     assert!(html.contains(r#"src="/navigate.js""#), "{html}");
 
-    // A page without an island is plain HTML: no island, no preloaded WASM, no hydration script.
+    // The sign-in form is an island, but the page preloads no WASM: navigate.js loads the
+    // bundle only on a person's first intent (or after a few idle seconds). The form itself is
+    // plain HTML that posts to its server function without any script.
     let html = app.text("/sign-in").await;
-    assert!(html.contains("<form"), "{html}");
-    assert!(!html.contains("<leptos-island"), "{html}");
+    assert!(html.contains("<leptos-island"), "{html}");
+    assert!(
+        html.contains(r#"<form method="post" action="/api/sign_in"#),
+        "{html}"
+    );
     assert!(!html.contains("modulepreload"), "{html}");
     assert!(!html.contains(r#"rel="preload""#), "{html}");
+
+    // A page without an island is plain HTML: no island, no preloaded WASM, no hydration script.
+    let html = app.text("/not-a-page").await;
+    assert!(!html.contains("<leptos-island"), "{html}");
+    assert!(!html.contains("modulepreload"), "{html}");
 }
 
 #[tokio::test]
