@@ -23,7 +23,7 @@ export { expect };
 
 /**
  * Resolves once the WASM bundle has hydrated the page (the app marks <body>). The bundle loads
- * on a person's first intent (or after a few idle seconds): the pointer moving is one.
+ * on a person's first intent: the pointer moving is one.
  */
 export async function waitForHydration(page: import("@playwright/test").Page) {
   await page.mouse.move(5, 5);

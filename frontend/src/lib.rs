@@ -1,6 +1,6 @@
 //! The browser entry point: `cargo leptos` compiles this crate to WASM. On a page with an
 //! island, `public/navigate.js` imports the generated `/pkg/leptodo.js` (on the first sign of
-//! a person using the page, or once it has been idle a while) and calls `hydrate()`, which sets
+//! a person using the page) and calls `hydrate()`, which sets
 //! up the reactive root and the server functions' redirect, then each `#[island]`'s exported
 //! function on its `<leptos-island>` element. The rest of the page is plain HTML and needs no
 //! code here; a page without islands never loads this bundle.

@@ -190,7 +190,8 @@ impl Board {
                 None => {
                     let key = self.take_key();
                     self.counts.update(|c| c.count(&task, 1));
-                    self.rows.update(|rows| rows.insert(0, Row::new(key, *task)));
+                    self.rows
+                        .update(|rows| rows.insert(0, Row::new(key, *task)));
                 }
             },
             Change::Remove(id) => {

@@ -23,7 +23,7 @@ async fn pages_are_server_rendered_and_no_page_preloads_the_wasm() {
     assert!(html.contains(r#"src="/navigate.js""#), "{html}");
 
     // The sign-in form is an island, but the page preloads no WASM: navigate.js loads the
-    // bundle only on a person's first intent (or after a few idle seconds). The form itself is
+    // bundle only on a person's first intent. The form itself is
     // plain HTML that posts to its server function without any script.
     let html = app.text("/sign-in").await;
     assert!(html.contains("<leptos-island"), "{html}");
