@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     errors::UiError,
-    forms::{FormState, SubmitButton, checked_by_rules, enhance},
+    forms::{FormState, SubmitButton, enhance},
     session::UserView,
 };
 
@@ -63,8 +63,6 @@ pub async fn sign_out() -> Result<(), UiError> {
 /// The account actions, shared through context so the header can refresh who is signed in.
 #[derive(Clone, Copy)]
 pub struct AccountActions {
-    pub sign_up: ServerAction<SignUp>,
-    pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     /// On the Account page; here because it ends the session too.
     pub delete_account: ServerAction<crate::profile::DeleteAccount>,
@@ -73,8 +71,6 @@ pub struct AccountActions {
 impl AccountActions {
     pub fn new() -> Self {
         Self {
-            sign_up: ServerAction::new(),
-            sign_in: ServerAction::new(),
             sign_out: ServerAction::new(),
             delete_account: ServerAction::new(),
         }
@@ -82,10 +78,7 @@ impl AccountActions {
 
     /// Changes whenever one of them completes.
     pub fn version(&self) -> usize {
-        self.sign_up.version().get()
-            + self.sign_in.version().get()
-            + self.sign_out.version().get()
-            + self.delete_account.version().get()
+        self.sign_out.version().get() + self.delete_account.version().get()
     }
 }
 
@@ -259,8 +252,6 @@ pub fn SignInPage() -> impl IntoView {
 #[island]
 fn SignInForm(error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
-    let form = NodeRef::new();
-    checked_by_rules(form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
             &ev,
@@ -272,7 +263,7 @@ fn SignInForm(error: Option<UiError>) -> impl IntoView {
     };
     let error = state.error();
     view! {
-        <form method="post" action=SignIn::url() on:submit=submit node_ref=form>
+        <form method="post" action=SignIn::url() on:submit=submit node_ref=state.form>
             <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
             <Field
                 name="password"
@@ -305,8 +296,6 @@ pub fn SignUpPage() -> impl IntoView {
 #[island]
 fn SignUpForm(error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
-    let form = NodeRef::new();
-    checked_by_rules(form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
             &ev,
@@ -318,7 +307,7 @@ fn SignUpForm(error: Option<UiError>) -> impl IntoView {
     };
     let error = state.error();
     view! {
-        <form method="post" action=SignUp::url() on:submit=submit node_ref=form>
+        <form method="post" action=SignUp::url() on:submit=submit node_ref=state.form>
             <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
             <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
             <Field

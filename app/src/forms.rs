@@ -12,19 +12,24 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::UiError;
 
-/// A form's pending state and the error it shows.
+/// A form's pending state, the error it shows, and the form (checked by the rules once
+/// hydrated: [`checked_by_rules`]).
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub pending: RwSignal<bool>,
     pub error: RwSignal<Option<UiError>>,
+    pub form: NodeRef<leptos::html::Form>,
 }
 
 impl FormState {
     /// `error`: what a plain form post came back with, if anything.
     pub fn new(error: Option<UiError>) -> Self {
+        let form = NodeRef::new();
+        checked_by_rules(form);
         Self {
             pending: RwSignal::new(false),
             error: RwSignal::new(error),
+            form,
         }
     }
 

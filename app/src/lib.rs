@@ -15,7 +15,7 @@ use leptos_router::{
 };
 
 pub mod account;
-mod browser;
+pub mod browser;
 pub mod errors;
 mod forms;
 mod health;

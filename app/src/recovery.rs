@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     account::{Field, FormError, Gate, posted_error},
     errors::UiError,
-    forms::{FormState, SubmitButton, checked_by_rules, enhance},
+    forms::{FormState, SubmitButton, enhance},
 };
 
 /// Whether this server can send mail (else "Forgot password?" is not offered).
@@ -89,8 +89,6 @@ fn Sent() -> impl IntoView {
 #[island]
 fn ForgotForm(error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
-    let form = NodeRef::new();
-    checked_by_rules(form);
     let sent = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
@@ -110,7 +108,12 @@ fn ForgotForm(error: Option<UiError>) -> impl IntoView {
                     <p>
                         "Enter the email address of your account: we will mail you a link to choose a new password."
                     </p>
-                    <form method="post" action=RequestReset::url() on:submit=submit node_ref=form>
+                    <form
+                        method="post"
+                        action=RequestReset::url()
+                        on:submit=submit
+                        node_ref=state.form
+                    >
                         <Field
                             name="email"
                             label="Email"
@@ -161,8 +164,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[island]
 fn ResetForm(token: String, error: Option<UiError>) -> impl IntoView {
     let state = FormState::new(error);
-    let form = NodeRef::new();
-    checked_by_rules(form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         enhance(
             &ev,
@@ -174,7 +175,7 @@ fn ResetForm(token: String, error: Option<UiError>) -> impl IntoView {
     };
     let error = state.error();
     view! {
-        <form method="post" action=ResetPassword::url() on:submit=submit node_ref=form>
+        <form method="post" action=ResetPassword::url() on:submit=submit node_ref=state.form>
             <input type="hidden" name="token" value=token />
             <Field
                 name="password"

@@ -5,14 +5,8 @@
 //! function on its `<leptos-island>` element. The rest of the page is plain HTML and needs no
 //! code here; a page without islands never loads this bundle.
 
-// The islands live in `app`; linking it is what exports them to the loader.
-use app as _;
-use leptos::web_sys::{
-    self,
-    js_sys::{Function, Reflect},
-    wasm_bindgen::{JsCast, JsValue},
-};
-
+// The islands live in `app`; `hydrate` calls into it, which links it and so exports them to
+// the loader.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     // Panic messages in the console while developing; the release bundle goes without them.
@@ -20,27 +14,6 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // A server function that redirects (signed in: to `/`) goes there through navigate.js, in
     // place, rather than with a full page load.
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|url: &str| visit(url));
+    let _ = leptos::server_fn::redirect::set_redirect_hook(app::browser::visit);
     leptos::mount::hydrate_islands();
-}
-
-/// `window.leptodo.visit(url)` (navigate.js), else a normal page load.
-fn visit(url: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let visited = Reflect::get(&window, &JsValue::from_str("leptodo"))
-        .ok()
-        .filter(|api| api.is_object())
-        .and_then(|api| {
-            let f = Reflect::get(&api, &JsValue::from_str("visit")).ok()?;
-            f.dyn_into::<Function>()
-                .ok()?
-                .call1(&api, &JsValue::from_str(url))
-                .ok()
-        })
-        .is_some();
-    if !visited {
-        let _ = window.location().assign(url);
-    }
 }

@@ -200,6 +200,7 @@ pub fn Dashboard() -> impl IntoView {
 fn BoardPage() -> impl IntoView {
     let query = use_query_map();
     let view = Memo::new(move |_| query.with(ListView::from_query));
+    let notice = crate::account::posted_error();
     // Editing a task does not change the list.
     let tasks = Resource::new(
         move || view.with(|v| v.editing(None).href()),
@@ -216,31 +217,31 @@ fn BoardPage() -> impl IntoView {
         <Transition fallback=|| {
             view! { <p class="loading">"Loading tasks…"</p> }
         }>
-            {move || Suspend::new(async move {
-                let notice = query
-                    .with_untracked(|q| q.get("error"))
-                    .and_then(|code| UiError::from_code(&code));
-                match tasks.await {
-                    Ok(page) => {
-                        Either::Left(
-                            view! {
-                                <TaskBoard page=page view=view.get_untracked() notice=notice>
-                                    <Toolbar view=view />
-                                </TaskBoard>
-                            },
-                        )
+            {move || {
+                let notice = notice.clone();
+                Suspend::new(async move {
+                    match tasks.await {
+                        Ok(page) => {
+                            Either::Left(
+                                view! {
+                                    <TaskBoard page=page view=view.get_untracked() notice=notice>
+                                        <Toolbar view=view />
+                                    </TaskBoard>
+                                },
+                            )
+                        }
+                        Err(err) => {
+                            Either::Right(
+                                view! {
+                                    <p class="form-error" role="alert">
+                                        {err.message}
+                                    </p>
+                                },
+                            )
+                        }
                     }
-                    Err(err) => {
-                        Either::Right(
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {err.message}
-                                </p>
-                            },
-                        )
-                    }
-                }
-            })}
+                })
+            }}
         </Transition>
     }
 }
