@@ -12,7 +12,7 @@ use crate::{
     session::UserView,
 };
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<UserView, UiError> {
     use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
     let auth = auth()?;
@@ -31,7 +31,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<Us
     }
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn sign_in(email: String, password: String) -> Result<UserView, UiError> {
     use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
     let auth = auth()?;
@@ -46,7 +46,7 @@ pub async fn sign_in(email: String, password: String) -> Result<UserView, UiErro
     }
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn sign_out() -> Result<(), UiError> {
     use crate::session::server::{auth, client_info, fail, headers, set_cookie};
     let auth = auth()?;
@@ -256,7 +256,11 @@ fn SignInForm(error: Option<UiError>) -> impl IntoView {
         enhance(
             &ev,
             state,
-            |form: &SignIn| leptodo::rules::check_sign_in(&form.email),
+            |form| SignIn {
+                email: form.text("email"),
+                password: form.text("password"),
+            },
+            |form| leptodo::rules::check_sign_in(&form.email),
             |form| sign_in(form.email, form.password),
             |_| (),
         )
@@ -300,7 +304,12 @@ fn SignUpForm(error: Option<UiError>) -> impl IntoView {
         enhance(
             &ev,
             state,
-            |form: &SignUp| leptodo::rules::check_sign_up(&form.name, &form.email, &form.password),
+            |form| SignUp {
+                name: form.text("name"),
+                email: form.text("email"),
+                password: form.text("password"),
+            },
+            |form| leptodo::rules::check_sign_up(&form.name, &form.email, &form.password),
             |form| sign_up(form.name, form.email, form.password),
             |_| (),
         )

@@ -3,7 +3,6 @@
 //! each message can be shown next to what caused it.
 
 use leptos::server_fn::{
-    codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
@@ -203,7 +202,7 @@ fn field_messages(problems: &[leptodo::FieldError]) -> Vec<(String, String)> {
 }
 
 impl FromServerFnError for UiError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::wire::StrJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

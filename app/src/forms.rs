@@ -7,8 +7,14 @@
 use std::future::Future;
 
 use leptodo::FieldError;
-use leptos::{ev::SubmitEvent, form::FromFormData, prelude::*, task::spawn_local};
-use serde::de::DeserializeOwned;
+use leptodo::rules::TaskForm;
+use leptos::{
+    ev::SubmitEvent,
+    prelude::*,
+    task::spawn_local,
+    wasm_bindgen::JsCast,
+    web_sys::{FormData, HtmlFormElement},
+};
 
 use crate::errors::UiError;
 
@@ -38,22 +44,59 @@ impl FormState {
     }
 }
 
-/// Handles a submit: `check` the typed values `T` with the domain's rules, then `send` them
-/// and hand the answer to `done`. A form the browser cannot read is left to post as HTML.
+/// What a submitted form holds, read by name. Leptos's `FromFormData` reads a form into a
+/// type through serde_qs, whose parser was the largest single piece of the islands' WASM after
+/// serde_json; every field here is text, so the browser's own `FormData` does.
+pub struct Typed(FormData);
+
+impl Typed {
+    /// The form `ev` submits, if the browser can read it.
+    pub fn of(ev: &SubmitEvent) -> Option<Self> {
+        let form = ev.target()?.dyn_into::<HtmlFormElement>().ok()?;
+        FormData::new_with_form(&form).ok().map(Self)
+    }
+
+    /// The field `name`'s value; `None` when the form has no such field (as for serde_qs).
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).as_string()
+    }
+
+    /// The field `name`'s value, empty when it has none.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default()
+    }
+
+    /// An add form's or an editor's fields.
+    pub fn task(&self) -> TaskForm {
+        TaskForm {
+            title: self.text("title"),
+            description: self.get("description"),
+            priority: self.get("priority"),
+            tags: self.get("tags"),
+            due_date: self.get("due_date"),
+            recurrence: self.get("recurrence"),
+        }
+    }
+}
+
+/// Handles a submit: `read` the typed values `T`, `check` them with the domain's rules, then
+/// `send` them and hand the answer to `done`. A form the browser cannot read is left to post
+/// as HTML.
 pub fn enhance<T, R, Fut>(
     ev: &SubmitEvent,
     state: FormState,
+    read: impl FnOnce(&Typed) -> T,
     check: impl FnOnce(&T) -> Vec<FieldError>,
     send: impl FnOnce(T) -> Fut,
     done: impl FnOnce(R) + 'static,
 ) where
-    T: DeserializeOwned,
     R: 'static,
     Fut: Future<Output = Result<R, UiError>> + 'static,
 {
-    let Ok(values) = T::from_event(ev) else {
+    let Some(form) = Typed::of(ev) else {
         return;
     };
+    let values = read(&form);
     ev.prevent_default();
     if state.pending.get_untracked() {
         return; // one send at a time

@@ -14,7 +14,7 @@ pub struct HealthReport {
 }
 
 /// Asks the database for a round trip and reports the backend in use.
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn check_health() -> Result<HealthReport, ServerFnError> {
     let db = use_context::<leptodo::Database>()
         .ok_or_else(|| ServerFnError::new("the database is not configured"))?;

@@ -23,6 +23,7 @@ pub mod profile;
 pub mod recovery;
 pub mod session;
 pub mod tasks;
+pub mod wire;
 
 pub use health::{CheckHealth, HealthReport};
 

@@ -34,7 +34,7 @@ pub struct AccountView {
     pub devices: Vec<DeviceView>,
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn account_overview() -> Result<Option<AccountView>, UiError> {
     use crate::session::server::{auth, failed_read, owner};
     let result = async {
@@ -68,7 +68,7 @@ pub async fn account_overview() -> Result<Option<AccountView>, UiError> {
     result.or_else(failed_read)
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn update_name(name: String) -> Result<(), UiError> {
     server::as_owner("name", |auth, owner, client| async move {
         let input = leptodo::account::UpdateUserInput {
@@ -81,7 +81,7 @@ pub async fn update_name(name: String) -> Result<(), UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn change_password(
     current_password: String,
     password: String,
@@ -99,7 +99,7 @@ pub async fn change_password(
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn sign_out_device(id: String) -> Result<(), UiError> {
     server::as_owner("device", |auth, owner, client| async move {
         auth.revoke_session(&owner, &id, &client).await?;
@@ -108,7 +108,7 @@ pub async fn sign_out_device(id: String) -> Result<(), UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn sign_out_others() -> Result<(), UiError> {
     server::as_owner("others", |auth, owner, client| async move {
         auth.revoke_sessions(&owner, true, &client).await?;
@@ -117,7 +117,7 @@ pub async fn sign_out_others() -> Result<(), UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn resend_verification() -> Result<(), UiError> {
     server::as_owner("verification", |auth, owner, client| async move {
         let input = leptodo::recovery::VerificationInput {
@@ -131,7 +131,7 @@ pub async fn resend_verification() -> Result<(), UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn delete_account(confirm_password: String) -> Result<(), UiError> {
     use crate::session::server::{auth, client_info, fail, owner, set_cookie};
     let result = async {

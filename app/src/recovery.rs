@@ -12,12 +12,12 @@ use crate::{
 };
 
 /// Whether this server can send mail (else "Forgot password?" is not offered).
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn mail_enabled() -> Result<bool, UiError> {
     Ok(crate::session::server::auth()?.mailer().enabled())
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn request_reset(email: String) -> Result<(), UiError> {
     use crate::session::server::{auth, client_info, fail};
     let result = async {
@@ -38,7 +38,7 @@ pub async fn request_reset(email: String) -> Result<(), UiError> {
     result.or_else(|err| fail(err, "/forgot-password"))
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn reset_password(token: String, password: String) -> Result<(), UiError> {
     use crate::session::server::{auth, client_info, fail, referring_page};
     let page = referring_page("/reset-password", &[]);
@@ -94,7 +94,10 @@ fn ForgotForm(error: Option<UiError>) -> impl IntoView {
         enhance(
             &ev,
             state,
-            |form: &RequestReset| leptodo::rules::check_sign_in(&form.email),
+            |form| RequestReset {
+                email: form.text("email"),
+            },
+            |form| leptodo::rules::check_sign_in(&form.email),
             |form| request_reset(form.email),
             move |_| sent.set(true),
         )
@@ -168,7 +171,11 @@ fn ResetForm(token: String, error: Option<UiError>) -> impl IntoView {
         enhance(
             &ev,
             state,
-            |form: &ResetPassword| leptodo::rules::check_new_password(&form.password),
+            |form| ResetPassword {
+                token: form.text("token"),
+                password: form.text("password"),
+            },
+            |form| leptodo::rules::check_new_password(&form.password),
             |form| reset_password(form.token, form.password),
             |_| (),
         )

@@ -15,7 +15,7 @@ pub struct UserView {
 }
 
 /// The user behind the session cookie, or `None` when signed out.
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn current_user() -> Result<Option<UserView>, UiError> {
     match server::session().await {
         Ok(active) => Ok(active.map(|active| server::user_view(&active.user))),

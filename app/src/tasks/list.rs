@@ -10,8 +10,6 @@ use super::{
     delete_task, field_id, toggle_task, update_task,
 };
 use crate::errors::UiError;
-use leptodo::rules::TaskForm;
-use leptos::form::FromFormData;
 
 /// The filter tabs with their counts, the rows, and the pager.
 #[component]
@@ -348,7 +346,7 @@ fn TaskEditor(
     let save = {
         let close = close.clone();
         move |ev: leptos::ev::SubmitEvent| {
-            let Ok(form) = TaskForm::from_event(&ev) else {
+            let Some(form) = crate::forms::Typed::of(&ev).map(|f| f.task()) else {
                 return;
             };
             ev.prevent_default();

@@ -7,8 +7,8 @@
 //! with one server function call per action. Every control is still an HTML form, so the board
 //! works before the WASM arrives (through navigate.js) and without JavaScript.
 
-use leptodo::rules::TaskForm;
-use leptos::{either::Either, form::FromFormData, prelude::*, server_fn::ServerFn};
+
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +99,7 @@ pub use view::ListView;
 
 /// A page of the tasks `query` (the dashboard's URL query string) selects: the list
 /// parameters are the REST API's, checked by the same rules.
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn list_tasks(query: String) -> Result<TaskPage, UiError> {
     use crate::session::server::{auth, failed_read, require_user};
     let listed = async {
@@ -110,7 +110,7 @@ pub async fn list_tasks(query: String) -> Result<TaskPage, UiError> {
     listed.await.or_else(failed_read)
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn add_task(
     title: String,
     description: Option<String>,
@@ -119,7 +119,7 @@ pub async fn add_task(
     due_date: Option<String>,
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
-    let form = TaskForm {
+    let form = leptodo::rules::TaskForm {
         title,
         description,
         priority,
@@ -134,7 +134,7 @@ pub async fn add_task(
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn toggle_task(id: i64) -> Result<TaskView, UiError> {
     crate::session::server::as_user("/", |tasks, user| async move {
         Ok(server::view(tasks.toggle(&user.id, id).await?))
@@ -142,7 +142,7 @@ pub async fn toggle_task(id: i64) -> Result<TaskView, UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 pub async fn delete_task(id: i64) -> Result<i64, UiError> {
     crate::session::server::as_user("/", |tasks, user| async move {
         tasks.delete(&user.id, id).await?;
@@ -151,7 +151,7 @@ pub async fn delete_task(id: i64) -> Result<i64, UiError> {
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Json)]
 #[allow(clippy::too_many_arguments)]
 pub async fn update_task(
     id: i64,
@@ -163,7 +163,7 @@ pub async fn update_task(
     recurrence: Option<String>,
 ) -> Result<TaskView, UiError> {
     use crate::session::server::{as_user, is_plain_form_post, referring_page};
-    let form = TaskForm {
+    let form = leptodo::rules::TaskForm {
         title,
         description,
         priority,
@@ -274,7 +274,7 @@ pub fn TaskBoard(
         })
     };
     let add = move |ev: leptos::ev::SubmitEvent| {
-        let Ok(form) = TaskForm::from_event(&ev) else {
+        let Some(form) = crate::forms::Typed::of(&ev).map(|f| f.task()) else {
             return; // not readable: let the form post as it would without WASM
         };
         ev.prevent_default();
