@@ -3,18 +3,17 @@
 //! HTML forms that work without JavaScript, which once their WASM has loaded check the
 //! domain's own rules (`leptodo::rules`) before sending and call the server function directly.
 
-use leptos::{either::Either, form::ActionForm, prelude::*, server_fn::ServerFn};
+use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
+    auth_forms::{AccountForm, AccountFormKind},
     errors::UiError,
-    forms::{FormState, SubmitButton, enhance},
-    session::UserView,
 };
 
 #[server(output = crate::wire::Json)]
-pub async fn sign_up(name: String, email: String, password: String) -> Result<UserView, UiError> {
-    use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
+pub async fn sign_up(name: String, email: String, password: String) -> Result<(), UiError> {
+    use crate::session::server::{auth, client_info, fail, set_cookie};
     let auth = auth()?;
     let input = leptodo::users::SignUpInput {
         name,
@@ -25,22 +24,22 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<Us
         Ok(signed) => {
             set_cookie(auth.signed_in_cookie(&signed));
             leptos_axum::redirect("/");
-            Ok(user_view(&signed.user))
+            Ok(())
         }
         Err(err) => fail(err.into(), "/sign-up"),
     }
 }
 
 #[server(output = crate::wire::Json)]
-pub async fn sign_in(email: String, password: String) -> Result<UserView, UiError> {
-    use crate::session::server::{auth, client_info, fail, set_cookie, user_view};
+pub async fn sign_in(email: String, password: String) -> Result<(), UiError> {
+    use crate::session::server::{auth, client_info, fail, set_cookie};
     let auth = auth()?;
     let input = leptodo::users::SignInInput { email, password };
     match auth.sign_in(input, &client_info()?).await {
         Ok(signed) => {
             set_cookie(auth.signed_in_cookie(&signed));
             leptos_axum::redirect("/");
-            Ok(user_view(&signed.user))
+            Ok(())
         }
         Err(err) => fail(err.into(), "/sign-in"),
     }
@@ -117,85 +116,6 @@ where
     })
 }
 
-/// A labelled input with its error text tied to it (`aria-describedby`).
-#[component]
-pub(crate) fn Field(
-    /// The input's name (the server function's argument).
-    name: &'static str,
-    label: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] minlength: Option<u32>,
-    #[prop(optional)] maxlength: Option<u32>,
-    /// The value it starts with.
-    #[prop(optional, into)]
-    value: Option<String>,
-    error: Signal<Option<UiError>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let problem = move || error.get().and_then(|e| e.field(name));
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if problem().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                required=true
-                minlength=minlength
-                maxlength=maxlength
-                value=value
-                aria-invalid=move || problem().is_some().then_some("true")
-                aria-describedby=described_by
-            />
-            {hint
-                .map(|hint| {
-                    view! {
-                        <p class="hint" id=hint_id.clone()>
-                            {hint}
-                        </p>
-                    }
-                })}
-            <p class="field-error" id=error_id role="alert">
-                {problem}
-            </p>
-        </div>
-    }
-}
-
-/// An error that belongs to no one field, above the submit button.
-#[component]
-pub(crate) fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
-    let general = move || {
-        error
-            .get()
-            .filter(|e| e.fields.is_empty())
-            .map(|e| e.message)
-    };
-    view! {
-        <p class="form-error" role="alert" data-testid="form-error">
-            {general}
-        </p>
-    }
-}
-
 /// What a page says after a step that ended elsewhere (`?notice=…`).
 #[component]
 fn Notice() -> impl IntoView {
@@ -240,45 +160,11 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-in-title">
                 <h1 id="sign-in-title">"Sign in"</h1>
                 <Notice />
-                <SignInForm error=posted_error() />
+                <AccountForm kind=AccountFormKind::SignIn token=String::new() error=posted_error() />
                 <Suspense>{forgot}</Suspense>
                 <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
             </section>
         </Gate>
-    }
-}
-
-/// The sign-in form. Signed in, the server function's redirect takes the browser to `/`.
-#[island]
-fn SignInForm(error: Option<UiError>) -> impl IntoView {
-    let state = FormState::new(error);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        enhance(
-            &ev,
-            state,
-            |form| SignIn {
-                email: form.text("email"),
-                password: form.text("password"),
-            },
-            |form| leptodo::rules::check_sign_in(&form.email),
-            |form| sign_in(form.email, form.password),
-            |_| (),
-        )
-    };
-    let error = state.error();
-    view! {
-        <form method="post" action=SignIn::url() on:submit=submit node_ref=state.form>
-            <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
-            <Field
-                name="password"
-                label="Password"
-                kind="password"
-                autocomplete="current-password"
-                error=error
-            />
-            <FormError error=error />
-            <SubmitButton state label="Sign in" busy="Signing in…" />
-        </form>
     }
 }
 
@@ -289,49 +175,10 @@ pub fn SignUpPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-up-title">
                 <h1 id="sign-up-title">"Create your account"</h1>
                 <Notice />
-                <SignUpForm error=posted_error() />
+                <AccountForm kind=AccountFormKind::SignUp token=String::new() error=posted_error() />
                 <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
             </section>
         </Gate>
-    }
-}
-
-/// The sign-up form: name, email and password checked by the sign-up rules before sending.
-#[island]
-fn SignUpForm(error: Option<UiError>) -> impl IntoView {
-    let state = FormState::new(error);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        enhance(
-            &ev,
-            state,
-            |form| SignUp {
-                name: form.text("name"),
-                email: form.text("email"),
-                password: form.text("password"),
-            },
-            |form| leptodo::rules::check_sign_up(&form.name, &form.email, &form.password),
-            |form| sign_up(form.name, form.email, form.password),
-            |_| (),
-        )
-    };
-    let error = state.error();
-    view! {
-        <form method="post" action=SignUp::url() on:submit=submit node_ref=state.form>
-            <Field name="name" label="Name" autocomplete="name" maxlength=100 error=error />
-            <Field name="email" label="Email" kind="email" autocomplete="email" error=error />
-            <Field
-                name="password"
-                label="Password"
-                kind="password"
-                autocomplete="new-password"
-                hint="8 to 128 characters."
-                minlength=8
-                maxlength=128
-                error=error
-            />
-            <FormError error=error />
-            <SubmitButton state label="Create account" busy="Creating your account…" />
-        </form>
     }
 }
 

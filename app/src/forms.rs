@@ -149,3 +149,123 @@ pub fn SubmitButton(state: FormState, label: &'static str, busy: &'static str) -
         </button>
     }
 }
+
+/// What a [`field`] is: its input's name (the server function's argument), its label, and
+/// the browser's own checks and hints.
+#[derive(Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The input's `type`.
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub hint: Option<&'static str>,
+    pub minlength: Option<u32>,
+    pub maxlength: Option<u32>,
+}
+
+/// A labelled input with its error text tied to it (`aria-describedby`), starting with
+/// `value`.
+pub fn field(
+    spec: FieldSpec,
+    value: Option<String>,
+    error: Signal<Option<UiError>>,
+) -> impl IntoView + use<> {
+    let FieldSpec {
+        name,
+        label,
+        kind,
+        autocomplete,
+        hint,
+        minlength,
+        maxlength,
+    } = spec;
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let problem = move || error.get().and_then(|e| e.field(name));
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if problem().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=true
+                minlength=minlength
+                maxlength=maxlength
+                value=value
+                aria-invalid=move || problem().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            {hint
+                .map(|hint| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {hint}
+                        </p>
+                    }
+                })}
+            <p class="field-error" id=error_id role="alert">
+                {problem}
+            </p>
+        </div>
+    }
+}
+
+/// [`field`] as a component, for the forms rendered on the server only (the Account page).
+#[component]
+pub fn Field(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] minlength: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+    /// The value it starts with.
+    #[prop(optional, into)]
+    value: Option<String>,
+    error: Signal<Option<UiError>>,
+) -> impl IntoView {
+    let spec = FieldSpec {
+        name,
+        label,
+        kind,
+        autocomplete,
+        hint,
+        minlength,
+        maxlength,
+    };
+    field(spec, value, error)
+}
+
+/// An error that belongs to no one field, above the submit button.
+#[component]
+pub fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
+    let general = move || {
+        error
+            .get()
+            .filter(|e| e.fields.is_empty())
+            .map(|e| e.message)
+    };
+    view! {
+        <p class="form-error" role="alert" data-testid="form-error">
+            {general}
+        </p>
+    }
+}

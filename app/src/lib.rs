@@ -15,9 +15,10 @@ use leptos_router::{
 };
 
 pub mod account;
+mod auth_forms;
 pub mod browser;
 pub mod errors;
-mod forms;
+pub(crate) mod forms;
 mod health;
 pub mod profile;
 pub mod recovery;

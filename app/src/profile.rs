@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    account::{Field, FormError, Gate, form_error_of},
+    account::{Gate, form_error_of},
+    forms::{Field, FormError},
     errors::UiError,
 };
 
