@@ -155,39 +155,43 @@ pub fn AccountForm(kind: AccountFormKind, token: String, error: Option<UiError>)
     };
     let error = state.error();
     let (label, busy) = kind.button();
-    let form = move || {
-        view! {
-            {(kind == AccountFormKind::Forgot)
-                .then(|| {
-                    view! {
-                        <p>
-                            "Enter the email address of your account: we will mail you a link to choose a new password."
-                        </p>
-                    }
-                })}
-            <form method="post" action=kind.action() on:submit=submit.clone() node_ref=state.form>
-                {hidden_token
-                    .clone()
-                    .map(|token| view! { <input type="hidden" name="token" value=token /> })}
-                {kind.fields().iter().map(|spec| field(*spec, None, error)).collect_view()}
-                <FormError error=error />
-                <SubmitButton state label busy />
-            </form>
-        }
-    };
+    let sending = move || sent.get().then_some("");
     view! {
-        <Show when=move || sent.get() fallback=form>
-            <ResetLinkSent />
-        </Show>
+        {(kind == AccountFormKind::Forgot)
+            .then(|| {
+                view! {
+                    <p hidden=sending>
+                        "Enter the email address of your account: we will mail you a link to choose a new password."
+                    </p>
+                    // Empty until the link is asked for: a live region that gets its text.
+                    <p class="notice" role="status" data-testid="reset-sent" hidden=move || !sent.get()>
+                        {move || sent.get().then_some(RESET_LINK_SENT)}
+                    </p>
+                }
+            })}
+        <form
+            method="post"
+            action=kind.action()
+            on:submit=submit
+            node_ref=state.form
+            hidden=sending
+        >
+            {hidden_token.map(|token| view! { <input type="hidden" name="token" value=token /> })}
+            {kind.fields().iter().map(|spec| field(*spec, None, error)).collect_view()}
+            <FormError error=error />
+            <SubmitButton state label busy />
+        </form>
     }
 }
+
+const RESET_LINK_SENT: &str = "If an account uses that address, a link to reset its password is on its way. It works for one hour.";
 
 /// Said once a reset link is asked for.
 #[component]
 pub fn ResetLinkSent() -> impl IntoView {
     view! {
         <p class="notice" role="status" data-testid="reset-sent">
-            "If an account uses that address, a link to reset its password is on its way. It works for one hour."
+            {RESET_LINK_SENT}
         </p>
     }
 }
