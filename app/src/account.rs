@@ -160,7 +160,11 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-in-title">
                 <h1 id="sign-in-title">"Sign in"</h1>
                 <Notice />
-                <AccountForm kind=AccountFormKind::SignIn token=String::new() error=posted_error() />
+                <AccountForm
+                    kind=AccountFormKind::SignIn
+                    token=String::new()
+                    error=posted_error()
+                />
                 <Suspense>{forgot}</Suspense>
                 <p class="switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
             </section>
@@ -175,7 +179,11 @@ pub fn SignUpPage() -> impl IntoView {
             <section class="card auth-card" aria-labelledby="sign-up-title">
                 <h1 id="sign-up-title">"Create your account"</h1>
                 <Notice />
-                <AccountForm kind=AccountFormKind::SignUp token=String::new() error=posted_error() />
+                <AccountForm
+                    kind=AccountFormKind::SignUp
+                    token=String::new()
+                    error=posted_error()
+                />
                 <p class="switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
             </section>
         </Gate>

@@ -63,9 +63,7 @@ const NEW_PASSWORD: FieldSpec = FieldSpec {
 };
 const RESET_PASSWORD: FieldSpec = FieldSpec {
     label: "New password",
-    hint: Some(
-        "8 to 128 characters. Every device signed in to your account will be signed out.",
-    ),
+    hint: Some("8 to 128 characters. Every device signed in to your account will be signed out."),
     ..NEW_PASSWORD
 };
 
@@ -164,7 +162,12 @@ pub fn AccountForm(kind: AccountFormKind, token: String, error: Option<UiError>)
                         "Enter the email address of your account: we will mail you a link to choose a new password."
                     </p>
                     // Empty until the link is asked for: a live region that gets its text.
-                    <p class="notice" role="status" data-testid="reset-sent" hidden=move || !sent.get()>
+                    <p
+                        class="notice"
+                        role="status"
+                        data-testid="reset-sent"
+                        hidden=move || !sent.get()
+                    >
                         {move || sent.get().then_some(RESET_LINK_SENT)}
                     </p>
                 }

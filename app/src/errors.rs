@@ -2,9 +2,7 @@
 //! it (the same the REST API answers with), a sentence, and the form field it belongs to, so
 //! each message can be shown next to what caused it.
 
-use leptos::server_fn::{
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// Codes the UI treats specially.

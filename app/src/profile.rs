@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     account::{Gate, form_error_of},
-    forms::{Field, FormError},
     errors::UiError,
+    forms::{Field, FormError},
 };
 
 /// One signed-in device as the page lists it.

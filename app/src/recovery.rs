@@ -66,7 +66,15 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 {if sent {
                     Either::Left(view! { <ResetLinkSent /> })
                 } else {
-                    Either::Right(view! { <AccountForm kind=AccountFormKind::Forgot token=String::new() error=posted_error() /> })
+                    Either::Right(
+                        view! {
+                            <AccountForm
+                                kind=AccountFormKind::Forgot
+                                token=String::new()
+                                error=posted_error()
+                            />
+                        },
+                    )
                 }}
                 <p class="switch">
                     <a href="/sign-in">"Back to sign in"</a>
@@ -94,7 +102,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     },
                 )
             } else {
-                Either::Right(view! { <AccountForm kind=AccountFormKind::Reset token error=posted_error() /> })
+                Either::Right(
+                    view! { <AccountForm kind=AccountFormKind::Reset token error=posted_error() /> },
+                )
             }}
             <p class="switch">
                 <a href="/forgot-password">"Ask for a new link"</a>

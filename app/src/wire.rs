@@ -3,11 +3,8 @@
 //! `Json` reads with `from_slice`, which compiles every answer type's decoder a second time
 //! into the WASM. The bytes on the wire are the same JSON.
 
-use leptos::server_fn::{
-    ContentType, Decodes, Encodes, Format, FormatType,
-    codec::Post,
-};
 use leptos::serde_json;
+use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType, codec::Post};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// JSON, decoded from a `&str`.

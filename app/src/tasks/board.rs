@@ -4,15 +4,70 @@
 //! and each settles to the server's answer, or puts the row back as it was and says why.
 //! [`Board::apply`] takes a change from elsewhere (a task changed on another device).
 
-use std::{collections::VecDeque, future::Future, pin::Pin};
+use std::collections::VecDeque;
 
+use leptodo::rules::TaskForm;
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{Filter, ListView, TaskPage, TaskView};
 use crate::{browser, errors::UiError};
 
-/// One request about a row, made when the row's earlier ones have finished.
-type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
+/// What a row asks of the server.
+pub enum Ask {
+    /// Store this new task (the add form as typed).
+    Add(TaskForm),
+    Toggle,
+    /// Save the editor as typed.
+    Update(TaskForm),
+    Delete,
+}
+
+/// One request about a row, made when the row's earlier ones have finished: what it asks, what
+/// the row showed before it (to go back to) and what it shows meanwhile.
+struct Job {
+    ask: Ask,
+    before: TaskView,
+    shown: TaskView,
+    /// Told why an add was refused (the add form shows it and gets what was typed back).
+    refused: Option<Box<dyn FnOnce(UiError)>>,
+}
+
+/// Sends `ask` about the task `id`: the server's task after it (none once deleted). One
+/// non-generic function for every kind of request keeps one copy of this in the WASM.
+async fn send(ask: &Ask, id: i64) -> Result<Option<TaskView>, UiError> {
+    let form = |f: &TaskForm| f.clone();
+    match ask {
+        Ask::Add(f) => {
+            let f = form(f);
+            super::add_task(
+                f.title,
+                f.description,
+                f.priority,
+                f.tags,
+                f.due_date,
+                f.recurrence,
+            )
+            .await
+            .map(Some)
+        }
+        Ask::Toggle => super::toggle_task(id).await.map(Some),
+        Ask::Update(f) => {
+            let f = form(f);
+            super::update_task(
+                id,
+                f.title,
+                f.description,
+                f.priority,
+                f.tags,
+                f.due_date,
+                f.recurrence,
+            )
+            .await
+            .map(Some)
+        }
+        Ask::Delete => super::delete_task(id).await.map(|_| None),
+    }
+}
 
 /// One row of the list. `key` stays the same for the row's life on screen, while a new task's
 /// id is a placeholder until the server has given it one.
@@ -175,9 +230,95 @@ impl Board {
         row.busy.set(true);
         let board = *self;
         spawn_local(async move {
-            job().await;
+            board.run(row, job).await;
             board.next(row);
         });
+    }
+
+    /// Sends `job` and settles the row to the answer: the server's task, or what it was before
+    /// with the reason beside it.
+    async fn run(self, row: Row, job: Job) {
+        let Job {
+            ask,
+            before,
+            shown,
+            refused,
+        } = job;
+        let id = row.task.with_untracked(|t| t.id);
+        if id <= 0 && !matches!(ask, Ask::Add(_)) {
+            return; // its add was refused: nothing to change
+        }
+        let answer = send(&ask, id).await;
+        let last = row.queue.with_value(VecDeque::is_empty);
+        match (ask, answer) {
+            (Ask::Delete, Ok(_)) => self.remove(row),
+            (Ask::Add(_), Ok(Some(saved))) => {
+                // Changes made to the row meanwhile are sent after this; show them until
+                // their answer.
+                let shown = row.task.get_untracked();
+                self.set(
+                    row,
+                    TaskView {
+                        id: saved.id,
+                        ..shown
+                    },
+                );
+                if last {
+                    self.set(row, saved);
+                }
+            }
+            (ask, Ok(Some(saved))) => {
+                let repeats = matches!(ask, Ask::Toggle)
+                    && saved.completed
+                    && saved.recurrence.is_some()
+                    && saved.due_date.is_some();
+                if last {
+                    // Out of this view for good (ticked under "Active", say).
+                    let leaves = !self.shows(&saved);
+                    self.set(row, saved);
+                    if leaves {
+                        self.remove(row);
+                    }
+                }
+                if repeats {
+                    // Completing a repeating task made its next occurrence: fetch it.
+                    self.refresh();
+                }
+            }
+            (_, Ok(None)) => {}
+            (Ask::Add(_), Err(err)) => {
+                row.queue.update_value(VecDeque::clear);
+                if !row.gone.get_untracked() {
+                    self.counts
+                        .update(|c| c.count(&row.task.get_untracked(), -1));
+                }
+                self.remove(row);
+                if !signed_out(&err)
+                    && let Some(refused) = refused
+                {
+                    refused(err);
+                }
+            }
+            (Ask::Delete, Err(err)) => {
+                row.gone.set(false);
+                self.counts
+                    .update(|c| c.count(&row.task.get_untracked(), 1));
+                if !signed_out(&err) {
+                    row.error.set(Some(err.message));
+                }
+            }
+            (ask, Err(err)) => {
+                self.set(row, TaskView { id, ..before });
+                if signed_out(&err) {
+                    return;
+                }
+                row.error.set(Some(err.message));
+                if matches!(ask, Ask::Update(_)) {
+                    row.draft.set(Some(shown));
+                    self.editing.set(Some(row.key));
+                }
+            }
+        }
     }
 
     /// Applies a change made elsewhere. A row with a request of its own on the way keeps what
@@ -238,142 +379,62 @@ impl Board {
         key
     }
 
-    /// Adds `task` (what the add form holds) at the top at once, then sends it; the row becomes
-    /// the server's task, or goes again with `refused` told why.
-    pub fn add<F>(&self, task: TaskView, send: F, refused: impl FnOnce(UiError) + 'static)
-    where
-        F: Future<Output = Result<TaskView, UiError>> + 'static,
-    {
+    /// Adds `task` (what the add form holds) at the top at once, then sends `form`; the row
+    /// becomes the server's task, or goes again with `refused` told why.
+    pub fn add(&self, task: TaskView, form: TaskForm, refused: impl FnOnce(UiError) + 'static) {
         let key = self.take_key();
         // A placeholder id below zero: no request names it.
-        let row = Row::new(
-            key,
-            TaskView {
-                id: -i64::from(key),
-                ..task
-            },
-        );
-        self.counts
-            .update(|c| c.count(&row.task.get_untracked(), 1));
+        let task = TaskView {
+            id: -i64::from(key),
+            ..task
+        };
+        let row = Row::new(key, task.clone());
+        self.counts.update(|c| c.count(&task, 1));
         self.rows.update(|rows| rows.insert(0, row));
-        let board = *self;
         self.enqueue(
             row,
-            Box::new(move || {
-                Box::pin(async move {
-                    match send.await {
-                        Ok(saved) => {
-                            // Changes made to the row meanwhile are sent after this; show them
-                            // until their answer.
-                            let shown = row.task.get_untracked();
-                            board.set(
-                                row,
-                                TaskView {
-                                    id: saved.id,
-                                    ..shown
-                                },
-                            );
-                            if row.queue.with_value(VecDeque::is_empty) {
-                                board.set(row, saved);
-                            }
-                        }
-                        Err(err) => {
-                            row.queue.update_value(VecDeque::clear);
-                            if !row.gone.get_untracked() {
-                                board
-                                    .counts
-                                    .update(|c| c.count(&row.task.get_untracked(), -1));
-                            }
-                            board.remove(row);
-                            if !signed_out(&err) {
-                                refused(err);
-                            }
-                        }
-                    }
-                })
-            }),
+            Job {
+                ask: Ask::Add(form),
+                before: task.clone(),
+                shown: task,
+                refused: Some(Box::new(refused)),
+            },
         );
     }
 
-    /// Shows `shown` in `row` at once, then sends `send(id)`; the row settles to the server's
-    /// answer, or goes back to what it showed before and says why (and, for an edit,
-    /// `keep_draft` reopens the editor with what was typed).
-    pub fn change<F>(
-        &self,
-        row: Row,
-        shown: TaskView,
-        send: impl FnOnce(i64) -> F + 'static,
-        keep_draft: bool,
-    ) where
-        F: Future<Output = Result<TaskView, UiError>> + 'static,
-    {
+    /// Shows `shown` in `row` at once, then asks the server (`Ask::Toggle` or `Ask::Update`);
+    /// the row settles to the server's answer, or goes back to what it showed before and says
+    /// why (and, for an edit, reopens the editor with what was typed).
+    pub fn change(&self, row: Row, shown: TaskView, ask: Ask) {
         let before = row.task.get_untracked();
         row.error.set(None);
         self.set(row, shown.clone());
-        let board = *self;
         self.enqueue(
             row,
-            Box::new(move || {
-                Box::pin(async move {
-                    let Some(id) = row.id() else { return };
-                    match send(id).await {
-                        Ok(saved) => {
-                            if row.queue.with_value(VecDeque::is_empty) {
-                                // Out of this view for good (ticked under "Active", say).
-                                let leaves = !board.shows(&saved);
-                                board.set(row, saved);
-                                if leaves {
-                                    board.remove(row);
-                                }
-                            }
-                        }
-                        Err(err) => {
-                            board.set(row, TaskView { id, ..before });
-                            if signed_out(&err) {
-                                return;
-                            }
-                            row.error.set(Some(err.message));
-                            if keep_draft {
-                                row.draft.set(Some(shown));
-                                board.editing.set(Some(row.key));
-                            }
-                        }
-                    }
-                })
-            }),
+            Job {
+                ask,
+                before,
+                shown,
+                refused: None,
+            },
         );
     }
 
     /// Deletes a row: gone at once, for good when the server agrees, back with the reason if
     /// not.
-    pub fn delete<F>(&self, row: Row, send: impl FnOnce(i64) -> F + 'static)
-    where
-        F: Future<Output = Result<i64, UiError>> + 'static,
-    {
+    pub fn delete(&self, row: Row) {
         row.error.set(None);
         row.gone.set(true);
-        self.counts
-            .update(|c| c.count(&row.task.get_untracked(), -1));
-        let board = *self;
+        let task = row.task.get_untracked();
+        self.counts.update(|c| c.count(&task, -1));
         self.enqueue(
             row,
-            Box::new(move || {
-                Box::pin(async move {
-                    let Some(id) = row.id() else { return };
-                    match send(id).await {
-                        Ok(_) => board.remove(row),
-                        Err(err) => {
-                            row.gone.set(false);
-                            board
-                                .counts
-                                .update(|c| c.count(&row.task.get_untracked(), 1));
-                            if !signed_out(&err) {
-                                row.error.set(Some(err.message));
-                            }
-                        }
-                    }
-                })
-            }),
+            Job {
+                ask: Ask::Delete,
+                before: task.clone(),
+                shown: task,
+                refused: None,
+            },
         );
     }
 }

@@ -6,8 +6,8 @@
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 
 use super::{
-    Board, DeleteTask, Filter, ListView, OrganizeFields, TaskView, ToggleTask, UpdateTask,
-    delete_task, field_id, toggle_task, update_task,
+    Ask, Board, DeleteTask, Filter, ListView, OrganizeFields, TaskView, ToggleTask, UpdateTask,
+    field_id,
 };
 use crate::errors::UiError;
 
@@ -133,26 +133,14 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
         let mut shown = row.task.get_untracked();
         shown.completed = !shown.completed;
         shown.overdue = false;
-        let send = move |id| async move {
-            let saved = toggle_task(id).await;
-            // Completing a repeating task made its next occurrence: fetch it.
-            if let Ok(task) = &saved
-                && task.completed
-                && task.recurrence.is_some()
-                && task.due_date.is_some()
-            {
-                board.refresh();
-            }
-            saved
-        };
-        board.change(row, shown, send, false);
+        board.change(row, shown, Ask::Toggle);
     };
     let delete = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         if row.gone.get_untracked() {
             return;
         }
-        board.delete(row, delete_task);
+        board.delete(row);
     };
     let open_editor = {
         let edit_href = edit_href.clone();
@@ -382,18 +370,7 @@ fn TaskEditor(
             };
             row.draft.set(None);
             close();
-            let send = move |id| {
-                update_task(
-                    id,
-                    form.title,
-                    form.description,
-                    form.priority,
-                    form.tags,
-                    form.due_date,
-                    form.recurrence,
-                )
-            };
-            board.change(row, shown, send, true);
+            board.change(row, shown, Ask::Update(form));
         }
     };
     let cancel = move |ev: leptos::ev::MouseEvent| {

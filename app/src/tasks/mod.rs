@@ -7,7 +7,6 @@
 //! with one server function call per action. Every control is still an HTML form, so the board
 //! works before the WASM arrives (through navigate.js) and without JavaScript.
 
-
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -92,7 +91,7 @@ mod list;
 mod server;
 mod view;
 
-pub use board::{Board, Change};
+pub use board::{Ask, Board, Change};
 use fields::{OrganizeFields, Toolbar};
 use list::TaskList;
 pub use view::ListView;
@@ -309,15 +308,7 @@ pub fn TaskBoard(
             recurrence: task.recurrence.map(|r| r.as_str().into()),
         };
         let typed = form.clone();
-        let send = add_task(
-            form.title,
-            form.description,
-            form.priority,
-            form.tags,
-            form.due_date,
-            form.recurrence,
-        );
-        board.add(shown, send, move |err| {
+        board.add(shown, form, move |err| {
             // Nothing typed is lost: what was sent comes back, unless a new title is being typed.
             if let Some(input) = title_input.get_untracked()
                 && input.value().is_empty()
