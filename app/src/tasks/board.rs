@@ -29,7 +29,7 @@ struct Job {
     before: TaskView,
     shown: TaskView,
     /// Told why an add was refused (the add form shows it and gets what was typed back).
-    refused: Option<Box<dyn FnOnce(UiError)>>,
+    refused: Option<Box<dyn FnOnce(UiError) + Send + Sync>>,
 }
 
 /// Sends `ask` about the task `id`: the server's task after it (none once deleted). One
@@ -83,7 +83,9 @@ pub struct Row {
     pub error: RwSignal<Option<String>>,
     /// What was typed in this row's editor when the server refused it, to show again.
     pub draft: RwSignal<Option<TaskView>>,
-    queue: StoredValue<VecDeque<Job>, LocalStorage>,
+    /// Shared (not thread-local) storage: a board rendered on the server is dropped on
+    /// whichever thread finishes the response.
+    queue: StoredValue<VecDeque<Job>>,
 }
 
 impl Row {
@@ -95,7 +97,7 @@ impl Row {
             gone: RwSignal::new(false),
             error: RwSignal::new(None),
             draft: RwSignal::new(None),
-            queue: StoredValue::new_local(VecDeque::new()),
+            queue: StoredValue::new(VecDeque::new()),
         }
     }
 
@@ -381,7 +383,12 @@ impl Board {
 
     /// Adds `task` (what the add form holds) at the top at once, then sends `form`; the row
     /// becomes the server's task, or goes again with `refused` told why.
-    pub fn add(&self, task: TaskView, form: TaskForm, refused: impl FnOnce(UiError) + 'static) {
+    pub fn add(
+        &self,
+        task: TaskView,
+        form: TaskForm,
+        refused: impl FnOnce(UiError) + Send + Sync + 'static,
+    ) {
         let key = self.take_key();
         // A placeholder id below zero: no request names it.
         let task = TaskView {

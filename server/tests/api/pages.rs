@@ -421,3 +421,38 @@ async fn a_plain_form_post_failing_with_any_code_shows_its_message() {
     );
     assert_eq!(app.count("users").await, 0);
 }
+
+/// The board island's per-row request queues live in the browser only. Rendered on the server,
+/// a board is dropped on whichever worker thread finishes its response: a queue tied to the
+/// thread that made it (Leptos's local storage) panicked there, and the browser got an empty
+/// response now and then (seen as `net::ERR_EMPTY_RESPONSE` in the end-to-end suite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dashboard_renders_whichever_thread_finishes_it() {
+    let app = spawn_app().await;
+    let ada = app.sign_up("Ada", "ada@example.com").await;
+    for i in 0..5 {
+        app.create_task(&ada, &format!("Task {i}")).await;
+    }
+    let mut pages = tokio::task::JoinSet::new();
+    for _ in 0..60 {
+        let request = app
+            .client
+            .get(app.url("/"))
+            .header("cookie", &ada.cookie)
+            .send();
+        pages.spawn(async move {
+            let response = request.await.map_err(|e| e.to_string())?;
+            let status = response.status();
+            let html = response.text().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((status, html))
+        });
+    }
+    while let Some(page) = pages.join_next().await {
+        let (status, html) = page.unwrap().expect("a whole response");
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Task 4") && html.contains("</html>"),
+            "{html}"
+        );
+    }
+}
