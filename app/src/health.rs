@@ -18,8 +18,9 @@ pub struct HealthReport {
 /// Asks the database for a round trip and reports the backend in use.
 #[server(output = crate::wire::Json)]
 pub async fn check_health() -> Result<HealthReport, UiError> {
-    let db = use_context::<leptodo::Database>()
-        .ok_or_else(|| UiError::new("INTERNAL_SERVER_ERROR", "the database is not configured"))?;
+    let db = use_context::<leptodo::Database>().ok_or_else(|| {
+        UiError::new("INTERNAL_SERVER_ERROR", "the database is not configured").with_status(500)
+    })?;
     let database_ok = db.ping().await.is_ok();
     Ok(HealthReport {
         backend: db.backend().name().to_string(),

@@ -35,10 +35,9 @@ struct Job {
 /// Sends `ask` about the task `id`: the server's task after it (none once deleted). One
 /// non-generic function for every kind of request keeps one copy of this in the WASM.
 async fn send(ask: &Ask, id: i64) -> Result<Option<TaskView>, UiError> {
-    let form = |f: &TaskForm| f.clone();
     match ask {
         Ask::Add(f) => {
-            let f = form(f);
+            let f = f.clone();
             super::add_task(
                 f.title,
                 f.description,
@@ -52,7 +51,7 @@ async fn send(ask: &Ask, id: i64) -> Result<Option<TaskView>, UiError> {
         }
         Ask::Toggle => super::toggle_task(id).await.map(Some),
         Ask::Update(f) => {
-            let f = form(f);
+            let f = f.clone();
             super::update_task(
                 id,
                 f.title,
