@@ -5,6 +5,7 @@
 //! "Islands" section). Before the WASM loads, and without JavaScript, each is a plain HTML form
 //! posting to its server function.
 
+use crate::testid::testid;
 use std::{future::Future, pin::Pin};
 
 use leptodo::FieldError;
@@ -165,7 +166,7 @@ pub fn AccountForm(kind: AccountFormKind, token: String, error: Option<UiError>)
                     <p
                         class="notice"
                         role="status"
-                        data-testid="reset-sent"
+                        {..testid("reset-sent")}
                         hidden=move || !sent.get()
                     >
                         {move || sent.get().then_some(RESET_LINK_SENT)}
@@ -193,7 +194,7 @@ const RESET_LINK_SENT: &str = "If an account uses that address, a link to reset 
 #[component]
 pub fn ResetLinkSent() -> impl IntoView {
     view! {
-        <p class="notice" role="status" data-testid="reset-sent">
+        <p class="notice" role="status" {..testid("reset-sent")}>
             {RESET_LINK_SENT}
         </p>
     }

@@ -4,6 +4,7 @@
 //! where the form shows errors. Before the WASM loads, and without JavaScript, the same form
 //! posts as plain HTML.
 
+use crate::testid::testid;
 use std::future::Future;
 
 use leptodo::FieldError;
@@ -264,7 +265,7 @@ pub fn FormError(error: Signal<Option<UiError>>) -> impl IntoView {
             .map(|e| e.message)
     };
     view! {
-        <p class="form-error" role="alert" data-testid="form-error">
+        <p class="form-error" role="alert" {..testid("form-error")}>
             {general}
         </p>
     }

@@ -1,6 +1,7 @@
 //! The server-status panel: a server function and the control that calls it. The control only
 //! works once the page is hydrated, so it doubles as the proof that the WASM bundle loaded.
 
+use crate::testid::testid;
 use leptos::prelude::*;
 
 use crate::errors::UiError;
@@ -56,13 +57,13 @@ pub fn HealthPanel() -> impl IntoView {
             <h2 id="health-title">"Server status"</h2>
             <button
                 type="button"
-                data-testid="check-health"
+                {..testid("check-health")}
                 disabled=move || pending.get()
                 on:click=check
             >
                 {move || if pending.get() { "Checking…" } else { "Check the server" }}
             </button>
-            <p role="status" aria-live="polite" data-testid="health-status">
+            <p role="status" aria-live="polite" {..testid("health-status")}>
                 {move || status.get()}
             </p>
         </section>

@@ -19,6 +19,7 @@ mod auth_forms;
 pub mod browser;
 pub mod errors;
 pub(crate) mod forms;
+mod testid;
 mod health;
 pub mod profile;
 pub mod recovery;

@@ -1,6 +1,7 @@
 //! The task forms' organizing fields (priority, due date, repeat, tags) and the list's
 //! toolbar (search, priority, due, sort): plain form controls, so they work without JavaScript.
 
+use crate::testid::testid;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
@@ -57,7 +58,7 @@ pub fn OrganizeFields(
         <div class="organize">
             <div class="field">
                 <label for=id("priority")>"Priority"</label>
-                <select id=id("priority") name="priority" data-testid="priority-input">
+                <select id=id("priority") name="priority" {..testid("priority-input")}>
                     {options(&PRIORITIES, &priority)}
                 </select>
             </div>
@@ -67,8 +68,8 @@ pub fn OrganizeFields(
                     type="date"
                     id=id("due")
                     name="due_date"
+                    {..testid("due-input")}
                     value=due
-                    data-testid="due-input"
                     aria-invalid=invalid("due_date")
                     aria-describedby=id("due-error")
                 />
@@ -81,7 +82,7 @@ pub fn OrganizeFields(
                 <select
                     id=id("repeat")
                     name="recurrence"
-                    data-testid="repeat-input"
+                    {..testid("repeat-input")}
                     aria-invalid=invalid("recurrence")
                     aria-describedby=id("repeat-error")
                 >
@@ -101,7 +102,7 @@ pub fn OrganizeFields(
                     value=tags
                     autocomplete="off"
                     placeholder="home, errands"
-                    data-testid="tags-input"
+                    {..testid("tags-input")}
                     aria-invalid=invalid("tags")
                     aria-describedby=id("tags-error")
                 />
@@ -140,7 +141,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                         name="q"
                         value=current.q.clone()
                         placeholder="Words in a title, description or tag"
-                        data-testid="search"
+                        {..testid("search")}
                     />
                 </div>
                 <div class="field">
@@ -148,7 +149,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                     <select
                         id="show-priority"
                         name="priority"
-                        data-testid="show-priority"
+                        {..testid("show-priority")}
                         data-autosubmit=""
                     >
                         {options(
@@ -164,7 +165,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="show-due">"When"</label>
-                    <select id="show-due" name="due" data-testid="show-due" data-autosubmit="">
+                    <select id="show-due" name="due" {..testid("show-due")} data-autosubmit="">
                         {options(
                             &[
                                 ("", "Any time"),
@@ -179,7 +180,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="sort">"Sort by"</label>
-                    <select id="sort" name="sort" data-testid="sort" data-autosubmit="">
+                    <select id="sort" name="sort" {..testid("sort")} data-autosubmit="">
                         {options(
                             &[
                                 ("", "Newest"),
@@ -193,7 +194,7 @@ pub fn Toolbar(view: Memo<ListView>) -> impl IntoView {
                 </div>
                 // The choices apply themselves (navigate.js); without JavaScript, this does.
                 <noscript>
-                    <button type="submit" class="secondary" data-testid="apply">
+                    <button type="submit" class="secondary" {..testid("apply")}>
                         "Apply"
                     </button>
                 </noscript>

@@ -3,6 +3,7 @@
 //! list works before the WASM has loaded and without JavaScript; once it has, each acts at once
 //! through the [`Board`].
 
+use crate::testid::testid;
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 
 use super::{
@@ -35,7 +36,7 @@ pub fn TaskList(
         .iter()
         .map(|tag| {
             view! {
-                <a class="tag chosen" href=view.without_tag(tag).href() data-testid="chosen-tag">
+                <a class="tag chosen" href=view.without_tag(tag).href() {..testid("chosen-tag")}>
                     <span class="visually-hidden">"Stop filtering by tag "</span>
                     {tag.clone()}
                     " ×"
@@ -57,7 +58,7 @@ pub fn TaskList(
                 <a
                     href=view.with_filter(f).href()
                     aria-current=(f == filter).then_some("page")
-                    data-testid=format!("filter-{}", f.as_str())
+                    {..testid(format!("filter-{}", f.as_str()))}
                 >
                     {f.label()}
                     " "
@@ -76,7 +77,7 @@ pub fn TaskList(
         <p class="form-error" role="alert">
             {list_error}
         </p>
-        <p class="empty" data-testid="empty" hidden=move || !board.is_empty()>
+        <p class="empty" {..testid("empty")} hidden=move || !board.is_empty()>
             {empty_text}
         </p>
         <ul class="tasks">
@@ -103,7 +104,7 @@ pub fn TaskList(
             {has_more
                 .then(|| {
                     view! {
-                        <a href=view.with_page(page + 1).href() rel="next" data-testid="older">
+                        <a href=view.with_page(page + 1).href() rel="next" {..testid("older")}>
                             "Older →"
                         </a>
                     }
@@ -163,7 +164,7 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
             class:pending=move || row.busy.get()
             hidden=move || board.hidden(row)
             aria-busy=move || row.busy.get().then_some("true")
-            data-testid="task"
+            {..testid("task")}
         >
             // One form per row, holding only the toggle: the Delete button borrows it (`form`,
             // `formaction`) and each button sends the task's id as its own name and value, so
@@ -182,7 +183,7 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                         }
                     }
                     aria-pressed=move || if completed() { "true" } else { "false" }
-                    data-testid="toggle"
+                    {..testid("toggle")}
                     on:click=toggle
                 >
                     {move || if completed() { "✓" } else { "" }}
@@ -203,7 +204,7 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                     Either::Right(view! { <TaskBody task=row.task.get() view=body_view.clone() /> })
                 }
             }}
-            <p class="field-error row-error" role="alert" data-testid="row-error">
+            <p class="field-error row-error" role="alert" {..testid("row-error")}>
                 {move || row.error.get()}
             </p>
             <div class="row-actions">
@@ -211,7 +212,7 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                     class="button secondary"
                     href=edit_href
                     aria-label=move || format!("Edit “{}”", title())
-                    data-testid="edit"
+                    {..testid("edit")}
                     on:click=open_editor
                 >
                     "Edit"
@@ -224,7 +225,7 @@ fn TaskRow(row: super::board::Row, view: ListView, plain_error: Option<UiError>)
                     formaction=DeleteTask::url()
                     class="danger"
                     aria-label=move || format!("Delete “{}”", title())
-                    data-testid="delete"
+                    {..testid("delete")}
                     on:click=delete
                 >
                     "Delete"
@@ -256,7 +257,7 @@ fn TaskBody(task: TaskView, view: ListView) -> impl IntoView {
             .map(|tag| {
                 let href = view.with_tag(&tag).href();
                 view! {
-                    <a class="tag" href=href data-testid="tag">
+                    <a class="tag" {..testid("tag")} href=href>
                         {tag}
                     </a>
                 }
@@ -266,7 +267,7 @@ fn TaskBody(task: TaskView, view: ListView) -> impl IntoView {
     });
     let due = due_date.map(|date| {
         view! {
-            <span class="due" class:overdue=overdue data-testid="due">
+            <span class="due" {..testid("due")} class:overdue=overdue>
                 {if overdue { "Overdue: " } else { "Due " }}
                 <time datetime=date>{due_on.unwrap_or_default()}</time>
             </span>
@@ -274,21 +275,21 @@ fn TaskBody(task: TaskView, view: ListView) -> impl IntoView {
     });
     let repeats = recurrence.map(|r| {
         view! {
-            <span class="repeats" data-testid="repeats">
+            <span class="repeats" {..testid("repeats")}>
                 {format!("↻ {r}")}
             </span>
         }
     });
     let priority_badge = (priority != "medium").then(|| {
         view! {
-            <span class=format!("priority {priority}") data-testid="priority">
+            <span class=format!("priority {priority}") {..testid("priority")}>
                 {if priority == "high" { "High priority" } else { "Low priority" }}
             </span>
         }
     });
     view! {
         <div class="task-body">
-            <p class="title" data-testid="task-title">
+            <p class="title" {..testid("task-title")}>
                 {title}
             </p>
             {description.map(|d| view! { <p class="description">{d}</p> })}
@@ -395,7 +396,7 @@ fn TaskEditor(
                 required=true
                 maxlength=200
                 autofocus=true
-                data-testid="edit-title"
+                {..testid("edit-title")}
                 aria-invalid=move || error.get().and_then(|e| e.field("title")).map(|_| "true")
             />
             <label class="visually-hidden" for=format!("edit-description-{key}")>
@@ -409,7 +410,7 @@ fn TaskEditor(
                 {move || error.get().map(|e| e.message)}
             </p>
             <div class="row-actions">
-                <button type="submit" data-testid="save" data-pending="Saving…">
+                <button type="submit" {..testid("save")} data-pending="Saving…">
                     "Save"
                 </button>
                 <a class="button secondary" href=cancel_href on:click=cancel>

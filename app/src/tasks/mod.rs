@@ -7,6 +7,7 @@
 //! with one server function call per action. Every control is still an HTML form, so the board
 //! works before the WASM arrives (through navigate.js) and without JavaScript.
 
+use crate::testid::testid;
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -359,7 +360,7 @@ pub fn TaskBoard(
                             aria-describedby="new-title-error"
                         />
                     </div>
-                    <button type="submit" data-testid="add-task" data-pending="Adding…">
+                    <button type="submit" {..testid("add-task")} data-pending="Adding…">
                         "Add task"
                     </button>
                 </div>
@@ -385,7 +386,7 @@ pub fn TaskBoard(
                     </div>
                     <OrganizeFields prefix="new" task=None error=add_error />
                 </details>
-                <p class="form-error" role="alert" data-testid="add-error">
+                <p class="form-error" role="alert" {..testid("add-error")}>
                     {move || {
                         add_error
                             .get()
