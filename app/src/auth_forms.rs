@@ -5,7 +5,7 @@
 //! "Islands" section). Before the WASM loads, and without JavaScript, each is a plain HTML form
 //! posting to its server function.
 
-use crate::testid::testid;
+use crate::data_attrs::testid;
 use std::{future::Future, pin::Pin};
 
 use leptodo::FieldError;

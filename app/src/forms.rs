@@ -4,7 +4,7 @@
 //! where the form shows errors. Before the WASM loads, and without JavaScript, the same form
 //! posts as plain HTML.
 
-use crate::testid::testid;
+use crate::data_attrs::testid;
 use std::future::Future;
 
 use leptodo::FieldError;

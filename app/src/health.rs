@@ -1,7 +1,7 @@
 //! The server-status panel: a server function and the control that calls it. The control only
 //! works once the page is hydrated, so it doubles as the proof that the WASM bundle loaded.
 
-use crate::testid::testid;
+use crate::data_attrs::testid;
 use leptos::prelude::*;
 
 use crate::errors::UiError;

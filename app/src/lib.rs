@@ -17,9 +17,9 @@ use leptos_router::{
 pub mod account;
 mod auth_forms;
 pub mod browser;
+mod data_attrs;
 pub mod errors;
 pub(crate) mod forms;
-mod testid;
 mod health;
 pub mod profile;
 pub mod recovery;

@@ -73,6 +73,8 @@ async fn send(ask: &Ask, id: i64) -> Result<Option<TaskView>, UiError> {
 #[derive(Clone, Copy)]
 pub struct Row {
     pub key: u32,
+    /// Rendered by the server (its content is hydrated after the board: see `row::TaskRow`).
+    pub from_server: bool,
     pub task: RwSignal<TaskView>,
     /// A request about this row is on its way.
     pub busy: RwSignal<bool>,
@@ -85,18 +87,40 @@ pub struct Row {
     /// Shared (not thread-local) storage: a board rendered on the server is dropped on
     /// whichever thread finishes the response.
     queue: StoredValue<VecDeque<Job>>,
+    /// What makes this row's content live while it is still the server's HTML (see
+    /// `list::TaskRow`); none once it is.
+    #[cfg(feature = "hydrate")]
+    sleeping: StoredValue<Option<Box<dyn FnOnce()>>, LocalStorage>,
 }
 
 impl Row {
     fn new(key: u32, task: TaskView) -> Self {
         Self {
             key,
+            from_server: false,
             task: RwSignal::new(task),
             busy: RwSignal::new(false),
             gone: RwSignal::new(false),
             error: RwSignal::new(None),
             draft: RwSignal::new(None),
             queue: StoredValue::new(VecDeque::new()),
+            #[cfg(feature = "hydrate")]
+            sleeping: StoredValue::new_local(None),
+        }
+    }
+
+    /// Leaves this row's content as the server rendered it until `wake` runs (see
+    /// `list::TaskRow`).
+    #[cfg(feature = "hydrate")]
+    pub fn sleep(&self, wake: impl FnOnce() + 'static) {
+        self.sleeping.set_value(Some(Box::new(wake)));
+    }
+
+    /// Makes this row's content live now, if it is not yet: before anything on it changes.
+    pub fn wake(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(wake) = self.sleeping.try_update_value(Option::take).flatten() {
+            wake();
         }
     }
 
@@ -151,7 +175,10 @@ impl Board {
             .tasks
             .iter()
             .zip(1..)
-            .map(|(task, key)| Row::new(key, task.clone()))
+            .map(|(task, key)| Row {
+                from_server: true,
+                ..Row::new(key, task.clone())
+            })
             .collect();
         let editing = view
             .edit
@@ -191,6 +218,12 @@ impl Board {
             .with(|rows| rows.iter().all(|row| self.hidden(*row)))
     }
 
+    /// The row on screen with `key`.
+    pub fn row(&self, key: u32) -> Option<Row> {
+        self.rows
+            .with_untracked(|rows| rows.iter().find(|r| r.key == key).copied())
+    }
+
     fn find(&self, id: i64) -> Option<Row> {
         self.rows.with_untracked(|rows| {
             rows.iter()
@@ -203,8 +236,27 @@ impl Board {
         self.rows.update(|rows| rows.retain(|r| r.key != row.key));
     }
 
+    /// Wakes the rows the server rendered (see `list::TaskRow`), in document order, a slice of
+    /// about 10 ms at a time, so no task of the browser's runs long; then stops.
+    #[cfg(feature = "hydrate")]
+    pub fn wake_in_slices(self) {
+        use leptos::web_sys::js_sys::Date;
+        let start = Date::now();
+        let Some(rows) = self.rows.try_get_untracked() else {
+            return; // this board is gone (the page changed)
+        };
+        for row in rows {
+            row.wake();
+            if Date::now() - start > 10.0 {
+                set_timeout(move || self.wake_in_slices(), std::time::Duration::ZERO);
+                return;
+            }
+        }
+    }
+
     /// Shows `task` in `row`, keeping the counts right.
     fn set(&self, row: Row, task: TaskView) {
+        row.wake();
         if !row.gone.get_untracked() {
             let before = row.task.get_untracked();
             self.counts.update(|c| {
@@ -412,6 +464,7 @@ impl Board {
     /// the row settles to the server's answer, or goes back to what it showed before and says
     /// why (and, for an edit, reopens the editor with what was typed).
     pub fn change(&self, row: Row, shown: TaskView, ask: Ask) {
+        row.wake();
         let before = row.task.get_untracked();
         row.error.set(None);
         self.set(row, shown.clone());
@@ -429,6 +482,7 @@ impl Board {
     /// Deletes a row: gone at once, for good when the server agrees, back with the reason if
     /// not.
     pub fn delete(&self, row: Row) {
+        row.wake();
         row.error.set(None);
         row.gone.set(true);
         let task = row.task.get_untracked();

@@ -1,7 +1,7 @@
 //! The task forms' organizing fields (priority, due date, repeat, tags) and the list's
 //! toolbar (search, priority, due, sort): plain form controls, so they work without JavaScript.
 
-use crate::testid::testid;
+use crate::data_attrs::testid;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 

@@ -7,7 +7,7 @@
 //! with one server function call per action. Every control is still an HTML form, so the board
 //! works before the WASM arrives (through navigate.js) and without JavaScript.
 
-use crate::testid::testid;
+use crate::data_attrs::testid;
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,7 @@ pub struct TaskPage {
 mod board;
 mod fields;
 mod list;
+mod row;
 #[cfg(feature = "ssr")]
 mod server;
 mod view;
