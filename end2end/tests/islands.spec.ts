@@ -123,6 +123,40 @@ test("the board acts at once, with every reply held back two seconds", async ({ 
   expect(consoleProblems).toEqual([]);
 });
 
+test("rows the server rendered act at once and keep the keyboard focus while the board comes alive", async ({ page, consoleProblems }) => {
+  // The board hydrates its rows' `<li>` first and their content in slices after (row.rs):
+  // a control focused before that must stay focused, and act at once, from the keyboard.
+  await signUpHydrated(page, "waking");
+  for (const title of ["First", "Second", "Third"]) {
+    const made = await page.request.post("/api/tasks", { headers: { Origin: new URL(page.url()).origin }, data: { title } });
+    expect(made.ok()).toBe(true);
+  }
+  await page.goto("/");
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  const toggle = row(page, "Second").getByTestId("toggle");
+  await toggle.focus(); // focus is intent: the bundle loads now
+  await waitForHydration(page);
+  await page.waitForTimeout(300); // the slices of rows have come alive
+  await expect(toggle).toBeFocused();
+  await holdReplies(page, 2000);
+  const sent = recordRequests(page);
+  await page.keyboard.press("Space");
+  await expect(row(page, "Second")).toHaveClass(/done/, { timeout: 600 });
+  await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await expect(toggle).toBeFocused();
+  await row(page, "Third").getByTestId("delete").click();
+  await expect(row(page, "Third")).toBeHidden({ timeout: 600 });
+  await expect(page.getByTestId("filter-all")).toContainText("2");
+  await expect(row(page, "Second")).not.toHaveClass(/pending/, { timeout: 8000 });
+  await expect.poll(() => sent.length, { timeout: 8000 }).toBe(2);
+  expect(sent, "one request per action, and no page fetched").toEqual(["POST /api/toggle_task", "POST /api/delete_task"]);
+  await page.unrouteAll({ behavior: "wait" });
+  await page.reload();
+  await expect(row(page, "Second")).toHaveClass(/done/);
+  await expect(row(page, "Third")).toHaveCount(0);
+  expect(consoleProblems).toEqual([]);
+});
+
 test("the domain's rules run in the browser: eleven tags are refused before any request", async ({ page, consoleProblems }) => {
   await signUpHydrated(page, "tags");
   const sent = recordRequests(page);
