@@ -88,7 +88,7 @@ pub struct Row {
     /// whichever thread finishes the response.
     queue: StoredValue<VecDeque<Job>>,
     /// What makes this row's content live while it is still the server's HTML (see
-    /// `list::TaskRow`); none once it is.
+    /// `row::TaskRow`); none once it is.
     #[cfg(feature = "hydrate")]
     sleeping: StoredValue<Option<Box<dyn FnOnce()>>, LocalStorage>,
 }
@@ -110,7 +110,7 @@ impl Row {
     }
 
     /// Leaves this row's content as the server rendered it until `wake` runs (see
-    /// `list::TaskRow`).
+    /// `row::TaskRow`).
     #[cfg(feature = "hydrate")]
     pub fn sleep(&self, wake: impl FnOnce() + 'static) {
         self.sleeping.set_value(Some(Box::new(wake)));
@@ -236,7 +236,7 @@ impl Board {
         self.rows.update(|rows| rows.retain(|r| r.key != row.key));
     }
 
-    /// Wakes the rows the server rendered (see `list::TaskRow`), in document order, a slice of
+    /// Wakes the rows the server rendered (see `row::TaskRow`), in document order, a slice of
     /// about 10 ms at a time, so no task of the browser's runs long; then stops.
     #[cfg(feature = "hydrate")]
     pub fn wake_in_slices(self) {
